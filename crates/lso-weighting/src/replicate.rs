@@ -76,10 +76,7 @@ pub(crate) fn check_weights(weights: &[f64]) -> Result<()> {
     if weights.is_empty() {
         return Err(Error::Empty);
     }
-    match weights
-        .iter()
-        .position(|w| !w.is_finite() || *w < 0.0)
-    {
+    match weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
         Some(index) => Err(Error::InvalidWeight {
             index,
             value: weights[index],

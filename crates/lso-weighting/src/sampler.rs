@@ -46,7 +46,8 @@ impl WeightedSampler {
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
         let mut keep = vec![1.0; n];
         let mut alias: Vec<usize> = (0..n).collect();
-        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| scaled[i] < 1.0);
         while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
             small.pop();
             keep[s] = scaled[s];
@@ -118,7 +119,10 @@ mod tests {
             let expected = n as f64 * w / 10.0;
             // 5 standard deviations of a binomial count
             let sd = (n as f64 * w / 10.0 * (1.0 - w / 10.0)).sqrt();
-            assert!((*c as f64 - expected).abs() <= 5.0 * sd + 1e-9, "{counts:?}");
+            assert!(
+                (*c as f64 - expected).abs() <= 5.0 * sd + 1e-9,
+                "{counts:?}"
+            );
         }
     }
 

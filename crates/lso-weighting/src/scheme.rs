@@ -137,10 +137,15 @@ impl Weighting {
                 if noise == 0.0 {
                     indicator(values, cutoff)
                 } else {
-                    values.iter().map(|&y| normal_sf(cutoff, y, noise)).collect()
+                    values
+                        .iter()
+                        .map(|&y| normal_sf(cutoff, y, noise))
+                        .collect()
                 }
             }
-            WeightingConfig::CemPi { quantile } => indicator(values, sorted_quantile(values, quantile)),
+            WeightingConfig::CemPi { quantile } => {
+                indicator(values, sorted_quantile(values, quantile))
+            }
             WeightingConfig::Rwr { alpha } => {
                 let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let raw: Vec<f64> = values.iter().map(|y| (alpha * (y - max)).exp()).collect();
@@ -226,7 +231,10 @@ mod tests {
             Err(Error::InvalidNoise(-1.0))
         );
         assert_eq!(
-            WeightingConfig::Rwr { alpha: f64::INFINITY }.check(),
+            WeightingConfig::Rwr {
+                alpha: f64::INFINITY
+            }
+            .check(),
             Err(Error::InvalidAlpha(f64::INFINITY))
         );
         assert!(WeightingConfig::Rank { k: f64::INFINITY }.check().is_ok());
@@ -246,7 +254,8 @@ mod tests {
 
     #[test]
     fn toml_round_trip() {
-        let parsed: WeightingConfig = serde_json::from_str(r#"{"scheme":"cem-pi","quantile":0.8}"#).unwrap();
+        let parsed: WeightingConfig =
+            serde_json::from_str(r#"{"scheme":"cem-pi","quantile":0.8}"#).unwrap();
         assert_eq!(parsed, WeightingConfig::CemPi { quantile: 0.8 });
     }
 }

@@ -25,7 +25,9 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 fn weights_match_numpy() {
     let mut checked = 0;
     for case in cases() {
-        let Some(cfg) = case.get("config") else { continue };
+        let Some(cfg) = case.get("config") else {
+            continue;
+        };
         let cfg: WeightingConfig = serde_json::from_value(cfg.clone()).unwrap();
         let values = floats(&case["values"]);
         let expected = floats(&case["weights"]);
@@ -59,7 +61,11 @@ fn weights_match_numpy() {
         assert_eq!(ours.len(), theirs.len(), "{} {cfg:?}", case["vector"]);
         for ((gi, g), (ei, e)) in ours.iter().zip(&theirs) {
             assert_eq!(gi, ei, "{} {cfg:?}", case["vector"]);
-            assert!(close(*g, *e, 1e-9), "{} {cfg:?}: {g} vs {e}", case["vector"]);
+            assert!(
+                close(*g, *e, 1e-9),
+                "{} {cfg:?}: {g} vs {e}",
+                case["vector"]
+            );
         }
         checked += 1;
     }
@@ -70,12 +76,19 @@ fn weights_match_numpy() {
 fn quantiles_are_bit_identical_to_numpy() {
     let mut checked = 0;
     for case in cases() {
-        let Some(q) = case.get("quantiles") else { continue };
+        let Some(q) = case.get("quantiles") else {
+            continue;
+        };
         let values = floats(&case["values"]);
         for (q, expected) in q.as_object().unwrap() {
             let q: f64 = q.parse().unwrap();
             let got = quantile(&values, q).unwrap();
-            assert_eq!(got, expected.as_f64().unwrap(), "{} q = {q}", case["vector"]);
+            assert_eq!(
+                got,
+                expected.as_f64().unwrap(),
+                "{} q = {q}",
+                case["vector"]
+            );
             checked += 1;
         }
         let fb = WeightingConfig::Fb { quantile: 0.8 }.check().unwrap();

@@ -17,8 +17,14 @@ fn values() -> impl Strategy<Value = Vec<f64>> {
 fn scheme() -> impl Strategy<Value = Weighting> {
     prop_oneof![
         Just(WeightingConfig::Uniform),
-        prop_oneof![Just(1e-3), Just(1e-1), Just(1.0), Just(f64::INFINITY), 1e-6f64..1e3]
-            .prop_map(|k| WeightingConfig::Rank { k }),
+        prop_oneof![
+            Just(1e-3),
+            Just(1e-1),
+            Just(1.0),
+            Just(f64::INFINITY),
+            1e-6f64..1e3
+        ]
+        .prop_map(|k| WeightingConfig::Rank { k }),
         (0.0f64..=1.0, prop_oneof![Just(0.0), 1e-3f64..100.0])
             .prop_map(|(quantile, noise)| WeightingConfig::Dbas { quantile, noise }),
         (0.0f64..=1.0).prop_map(|quantile| WeightingConfig::CemPi { quantile }),

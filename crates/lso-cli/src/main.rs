@@ -1,0 +1,152 @@
+//! `lso`: latent-space optimisation with weighted retraining, from the command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use lso_core::{Observer, QueryRecord, RoundRecord};
+use lso_tasks::RunConfig;
+
+/// Sample-efficient black-box optimisation in the latent space of generative models, with
+/// weighted retraining.
+#[derive(Parser)]
+#[command(name = "lso", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the optimisation described by a TOML config into a run directory. If the directory
+    /// already holds a run of the same config, it is resumed without evaluating any recorded
+    /// query again.
+    Run {
+        /// The run's TOML config.
+        #[arg(long)]
+        config: PathBuf,
+        /// The run directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Resume the run in a directory with the config stored there.
+    Resume {
+        /// The run directory.
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run { config, out } => optimise(&config, &out),
+        Command::Resume { dir } => optimise(&dir.join("config.toml"), &dir),
+    }
+}
+
+fn optimise(config_path: &Path, out: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(config_path)
+        .with_context(|| format!("reading config {}", config_path.display()))?;
+    let checked = RunConfig::from_toml(&text)
+        .and_then(RunConfig::check)
+        .with_context(|| format!("config {}", config_path.display()))?;
+    let mut progress = Progress::default();
+    let summary = checked
+        .execute(out, &mut progress)
+        .with_context(|| format!("run in {}", out.display()))?;
+    progress.bar.finish_and_clear();
+    let best = summary
+        .queries
+        .iter()
+        .filter_map(|q| q.value.map(|v| (v, q)))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let n_invalid = summary.queries.iter().filter(|q| q.value.is_none()).count();
+    println!(
+        "{} queries ({} resumed from the record, {} invalid) in {}",
+        summary.queries.len(),
+        summary.resumed_at,
+        n_invalid,
+        out.display()
+    );
+    if let Some((value, q)) = best {
+        println!(
+            "best value {value} at query {} (round {}): {}",
+            q.query,
+            q.round,
+            q.item.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// Progress bar of queries done, with the best value so far.
+struct Progress {
+    bar: ProgressBar,
+    best: f64,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} queries  {msg}",
+            )
+            .expect("valid template"),
+        );
+        Self {
+            bar,
+            best: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn on_start(&mut self, budget: usize, done: usize) {
+        self.bar.set_length(budget as u64);
+        self.bar.set_position(done as u64);
+    }
+
+    fn on_stage(&mut self, round: usize, stage: &str) {
+        self.bar
+            .set_message(format!("round {round}: {stage}; best {}", self.best));
+    }
+
+    fn on_query(&mut self, record: &QueryRecord, replayed: bool) {
+        if let Some(v) = record.value {
+            self.best = self.best.max(v);
+        }
+        if !replayed {
+            self.bar.inc(1);
+        }
+        self.bar
+            .set_message(format!("round {}; best {:.4}", record.round, self.best));
+    }
+
+    fn on_round(&mut self, record: &RoundRecord) {
+        let line = format!(
+            "round {:>4}: {} queries, top1 {}, top10 {}, data {}",
+            record.round,
+            record.queries_done,
+            fmt(record.top1),
+            fmt(record.top10),
+            record.dataset_size
+        );
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or("-".to_owned(), |v| format!("{v:.4}"))
+}

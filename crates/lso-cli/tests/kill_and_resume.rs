@@ -1,0 +1,220 @@
+//! A run killed with SIGKILL part-way resumes to exactly the results of an uninterrupted run.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const LSO: &str = env!("CARGO_BIN_EXE_lso");
+
+fn config(delay_ms: u64, k: &str) -> String {
+    format!(
+        r#"
+[task]
+kind = "synthetic"
+n_data = 60
+eval_delay_ms = {delay_ms}
+
+[loop]
+seed = 11
+budget = 48
+retrain_every = 6
+initial_retrain_epochs = 1.0
+retrain_epochs = 0.5
+samples_per_model = 4
+invalid_score = -20.0
+
+[loop.weighting]
+scheme = "rank"
+k = {k}
+"#
+    )
+}
+
+/// Records of a log with the wall-clock fields removed.
+fn records(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            if let Value::Object(m) = &mut v {
+                for key in ["seconds", "unix_time"] {
+                    m.remove(key);
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |t| t.matches('\n').count())
+}
+
+fn run_to_end(config: &Path, out: &Path) -> std::process::Output {
+    Command::new(LSO)
+        .args(["run", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn killed_run_resumes_to_the_uninterrupted_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The delay only slows evaluation down; it is part of the config, so both runs share it.
+    let cfg = tmp.path().join("run.toml");
+    std::fs::write(&cfg, config(15, "1e-3")).unwrap();
+
+    let reference = tmp.path().join("reference");
+    let out = run_to_end(&cfg, &reference);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let interrupted = tmp.path().join("interrupted");
+    let queries = interrupted.join("queries.jsonl");
+    // Kill twice, in different rounds, then let it finish.
+    for kill_after in [9, 31] {
+        let mut child = Command::new(LSO)
+            .args(["run", "--config"])
+            .arg(&cfg)
+            .arg("--out")
+            .arg(&interrupted)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while lines(&queries) < kill_after {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "run made no progress"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "run ended before it could be killed"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let done = lines(&queries);
+        assert!(
+            done < 48,
+            "killed after the run had finished ({done} queries)"
+        );
+    }
+    let out = run_to_end(&cfg, &interrupted);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains(" (0 resumed"),
+        "the last execution resumed nothing: {stdout}"
+    );
+
+    for log in ["queries.jsonl", "samples.jsonl"] {
+        let (a, b) = (
+            records(&reference.join(log)),
+            records(&interrupted.join(log)),
+        );
+        assert_eq!(a.len(), b.len(), "{log}");
+        if log == "queries.jsonl" {
+            assert_eq!(a, b, "{log} differs");
+        } else {
+            // samples of one version may be appended in two parts across a kill: compare as sets
+            let key = |v: &Value| (v["model_version"].as_u64(), v["index"].as_u64());
+            let (mut a, mut b) = (a, b);
+            a.sort_by_key(key);
+            b.sort_by_key(key);
+            assert_eq!(a, b, "{log} differs");
+        }
+    }
+    let strip = |mut v: Vec<Value>| {
+        for r in &mut v {
+            r.as_object_mut().unwrap().remove("seconds");
+        }
+        v
+    };
+    assert_eq!(
+        strip(records(&reference.join("rounds.jsonl"))),
+        strip(records(&interrupted.join("rounds.jsonl")))
+    );
+    // every query index appears exactly once: nothing was evaluated twice
+    let q = records(&queries);
+    for (i, r) in q.iter().enumerate() {
+        assert_eq!(r["query"].as_u64(), Some(i as u64));
+    }
+}
+
+#[test]
+fn resuming_with_another_config_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a.toml"), tmp.path().join("b.toml"));
+    std::fs::write(&a, config(0, "1e-3")).unwrap();
+    std::fs::write(&b, config(0, "0.1")).unwrap();
+    let dir = tmp.path().join("run");
+    assert!(run_to_end(&a, &dir).status.success());
+    let out = run_to_end(&b, &dir);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`loop.weighting.k` is 0.001 there but 0.1 now"),
+        "{err}"
+    );
+    // the stored config resumes (and finds nothing left to do)
+    let out = Command::new(LSO).arg("resume").arg(&dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("48 queries (48 resumed"));
+}
+
+#[test]
+fn bad_configs_name_the_key_value_and_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("bad.toml");
+    let out_dir = tmp.path().join("run");
+    for (text, expected) in [
+        (
+            "[task]\nkind = \"synthetic\"\n[loop]\nretrain_every = 0\n",
+            "`loop.retrain_every` = 0: must be at least 1",
+        ),
+        (
+            "[task]\nkind = \"synthetic\"\n[loop.weighting]\nscheme = \"rank\"\nk = -2.0\n",
+            "`loop.weighting.k` = -2",
+        ),
+        (
+            "[task]\nkind = \"synthetic\"\n[loop]\nbudgett = 3\n",
+            "budgett",
+        ),
+        (
+            "[task]\nkind = \"synthetic\"\n[loop.weighting]\nscheme = \"dbas\"\nquantile = 0.9\n",
+            "noise",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let out = run_to_end(&cfg, &out_dir);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{text}: {err}");
+        assert!(
+            !out_dir.exists(),
+            "a refused config must not create the run directory"
+        );
+    }
+    let out = run_to_end(&tmp.path().join("missing.toml"), &out_dir);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+}

@@ -1,0 +1,29 @@
+//! Progress reporting.
+
+use crate::{QueryRecord, RoundRecord};
+
+/// Watches a run: progress bars, logging. Every method has an empty default.
+pub trait Observer {
+    /// The run starts (or resumes) with `done` of `budget` queries already recorded.
+    fn on_start(&mut self, budget: usize, done: usize) {
+        let _ = (budget, done);
+    }
+    /// A stage of a round begins (`"retrain"`, `"samples"`, `"encode"`, `"queries"`).
+    fn on_stage(&mut self, round: usize, stage: &str) {
+        let _ = (round, stage);
+    }
+    /// A query was recorded (or replayed from the record, with `replayed` true).
+    fn on_query(&mut self, record: &QueryRecord, replayed: bool) {
+        let _ = (record, replayed);
+    }
+    /// A round finished.
+    fn on_round(&mut self, record: &RoundRecord) {
+        let _ = record;
+    }
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}

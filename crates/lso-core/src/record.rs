@@ -1,0 +1,635 @@
+//! The run directory: resolved config, manifest, append-only logs and model checkpoints.
+//!
+//! Layout of a run directory:
+//!
+//! | file | content |
+//! |---|---|
+//! | `config.toml` | the resolved config of the run, written before anything else |
+//! | `run.json` | [`Manifest`]: format version, lso version, fingerprint of the initial data |
+//! | `queries.jsonl` | one [`QueryRecord`] per line, every query in order |
+//! | `samples.jsonl` | one [`SampleRecord`] per line: prior samples logged per model version |
+//! | `rounds.jsonl` | one [`RoundRecord`] per line: per-round summary |
+//! | `models/round-NNNNN/` | the latest model checkpoint (state after that round's retraining) |
+//!
+//! Every record is written with one `write` of a whole line, then flushed and fsynced before the
+//! loop goes on. A run killed in the middle of a write leaves at most one incomplete last line,
+//! which is dropped on resume (its evaluation was not yet recorded); any other malformed line is
+//! an error naming the file and line.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::BoxError;
+
+/// Version of the run directory format; a directory of another version is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+const CONFIG: &str = "config.toml";
+const MANIFEST: &str = "run.json";
+const QUERIES: &str = "queries.jsonl";
+const SAMPLES: &str = "samples.jsonl";
+const ROUNDS: &str = "rounds.jsonl";
+const MODELS: &str = "models";
+
+/// Identity of a run directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// Version of lso-core that created the run.
+    pub lso_version: String,
+    /// FNV-1a hash of the initial data (item texts and value bits), in hex.
+    pub data_fingerprint: String,
+    /// Number of initial data points.
+    pub data_size: usize,
+}
+
+/// One query of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryRecord {
+    /// 0-based query index within the budget.
+    pub query: usize,
+    /// Round (model version) that proposed it.
+    pub round: usize,
+    /// The latent point queried.
+    pub z: Vec<f64>,
+    /// Text of the decoded item; `None` when decoding gave no item.
+    pub item: Option<String>,
+    /// Objective value; `None` when invalid.
+    pub value: Option<f64>,
+    /// Why the query is invalid (decoding or evaluation); `None` when valid.
+    pub invalid: Option<String>,
+    /// Wall-clock seconds spent evaluating it (its share of its batch).
+    pub seconds: f64,
+    /// Unix time at which it was recorded.
+    pub unix_time: f64,
+}
+
+/// One prior sample logged after a retraining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    /// Model version (round) that was sampled.
+    pub model_version: usize,
+    /// Index of the sample within its version.
+    pub index: usize,
+    /// Text of the decoded item, if any.
+    pub item: Option<String>,
+    /// Objective value, if valid.
+    pub value: Option<f64>,
+    /// Why it is invalid, if it is.
+    pub invalid: Option<String>,
+}
+
+/// Summary written at the end of each round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundRecord {
+    /// Round index.
+    pub round: usize,
+    /// Queries recorded so far in the run.
+    pub queries_done: usize,
+    /// Best query value so far (invalid queries count as the invalid score).
+    pub top1: Option<f64>,
+    /// Mean of the 10 best query values so far.
+    pub top10: Option<f64>,
+    /// Mean of the 50 best query values so far.
+    pub top50: Option<f64>,
+    /// Invalid queries in this round.
+    pub n_invalid: usize,
+    /// Queries of this round added to the training data.
+    pub n_admitted: usize,
+    /// Size of the training data after this round.
+    pub dataset_size: usize,
+    /// Wall-clock seconds of the round (of its last execution when resumed).
+    pub seconds: f64,
+}
+
+/// What could not be read from or written to a run directory.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// A file operation failed.
+    #[error("{action} {path}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A complete line of a log (or the manifest) is malformed.
+    #[error("{path}, line {line}: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The directory is not empty and is not a run directory.
+    #[error("{0} is not empty and holds no run (no run.json); refusing to write into it")]
+    NotARun(PathBuf),
+    /// The run was made by another format version.
+    #[error("{path} has run format version {found}; this lso reads version {expected}")]
+    FormatVersion {
+        /// The manifest.
+        path: PathBuf,
+        /// Version found.
+        found: u32,
+        /// Version supported.
+        expected: u32,
+    },
+    /// The run directory was made by a different config.
+    #[error(
+        "the run in {dir} was made with a different config: `{key}` is {stored} there but {given} now; use a new directory or the stored config"
+    )]
+    ConfigMismatch {
+        /// The run directory.
+        dir: PathBuf,
+        /// Dotted key of the first difference.
+        key: String,
+        /// Value stored in the run (or `(absent)`).
+        stored: String,
+        /// Value given now (or `(absent)`).
+        given: String,
+    },
+    /// The initial data differs from the data the run started from.
+    #[error(
+        "the run in {dir} started from different initial data ({stored_size} points, fingerprint {stored}); now {given_size} points, fingerprint {given}"
+    )]
+    DataMismatch {
+        /// The run directory.
+        dir: PathBuf,
+        /// Stored fingerprint.
+        stored: String,
+        /// Stored size.
+        stored_size: usize,
+        /// Current fingerprint.
+        given: String,
+        /// Current size.
+        given_size: usize,
+    },
+    /// The logs contradict each other or the config.
+    #[error("inconsistent run record in {dir}: {reason}")]
+    Inconsistent {
+        /// The run directory.
+        dir: PathBuf,
+        /// What contradicts what.
+        reason: String,
+    },
+    /// The config text is not valid TOML.
+    #[error("config is not valid TOML: {0}")]
+    ConfigToml(String),
+}
+
+type Result<T, E = RecordError> = std::result::Result<T, E>;
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> RecordError + 'a {
+    move |source| RecordError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Records read back from an existing run directory.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Recorded {
+    /// Every recorded query, in order.
+    pub queries: Vec<QueryRecord>,
+    /// Every recorded prior sample.
+    pub samples: Vec<SampleRecord>,
+    /// Every finished round.
+    pub rounds: Vec<RoundRecord>,
+}
+
+/// An open run directory.
+#[derive(Debug)]
+pub struct RunDir {
+    path: PathBuf,
+    queries: File,
+    samples: File,
+    rounds: File,
+}
+
+impl RunDir {
+    /// Create the run directory `path`, or open the run already there.
+    ///
+    /// A new run writes `config_toml` and the manifest first. An existing run is resumed only if
+    /// its stored config equals `config_toml` (compared as TOML values) and its initial data has
+    /// the same fingerprint; otherwise the error names the first differing key.
+    ///
+    /// # Errors
+    /// [`RecordError`] for I/O failures, foreign or corrupt directories and mismatches.
+    pub fn open(
+        path: &Path,
+        config_toml: &str,
+        data_fingerprint: u64,
+        data_size: usize,
+    ) -> Result<(Self, Recorded)> {
+        let given: toml::Table =
+            toml::from_str(config_toml).map_err(|e| RecordError::ConfigToml(e.to_string()))?;
+        let manifest_path = path.join(MANIFEST);
+        let fingerprint = format!("{data_fingerprint:016x}");
+        if manifest_path.exists() {
+            let manifest: Manifest = read_json(&manifest_path)?;
+            if manifest.format_version != FORMAT_VERSION {
+                return Err(RecordError::FormatVersion {
+                    path: manifest_path,
+                    found: manifest.format_version,
+                    expected: FORMAT_VERSION,
+                });
+            }
+            let stored_text =
+                fs::read_to_string(path.join(CONFIG)).map_err(io("reading", &path.join(CONFIG)))?;
+            let stored: toml::Table =
+                toml::from_str(&stored_text).map_err(|e| RecordError::Corrupt {
+                    path: path.join(CONFIG),
+                    line: 1,
+                    reason: e.to_string(),
+                })?;
+            if let Some((key, stored, given)) = first_difference("", &stored, &given) {
+                return Err(RecordError::ConfigMismatch {
+                    dir: path.to_owned(),
+                    key,
+                    stored,
+                    given,
+                });
+            }
+            if manifest.data_fingerprint != fingerprint || manifest.data_size != data_size {
+                return Err(RecordError::DataMismatch {
+                    dir: path.to_owned(),
+                    stored: manifest.data_fingerprint,
+                    stored_size: manifest.data_size,
+                    given: fingerprint,
+                    given_size: data_size,
+                });
+            }
+        } else {
+            if path.exists() {
+                let foreign = fs::read_dir(path)
+                    .map_err(io("listing", path))?
+                    .filter_map(|e| e.ok())
+                    .any(|e| e.file_name() != CONFIG);
+                if foreign {
+                    return Err(RecordError::NotARun(path.to_owned()));
+                }
+            }
+            fs::create_dir_all(path).map_err(io("creating", path))?;
+            write_atomic(&path.join(CONFIG), config_toml.as_bytes())?;
+            let manifest = Manifest {
+                format_version: FORMAT_VERSION,
+                lso_version: env!("CARGO_PKG_VERSION").to_owned(),
+                data_fingerprint: fingerprint,
+                data_size,
+            };
+            let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+            write_atomic(&manifest_path, text.as_bytes())?;
+        }
+        let (queries, q) = open_log(&path.join(QUERIES))?;
+        let (samples, s) = open_log(&path.join(SAMPLES))?;
+        let (rounds, r) = open_log(&path.join(ROUNDS))?;
+        Ok((
+            Self {
+                path: path.to_owned(),
+                queries,
+                samples,
+                rounds,
+            },
+            Recorded {
+                queries: q,
+                samples: s,
+                rounds: r,
+            },
+        ))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append a query record durably.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn append_query(&mut self, record: &QueryRecord) -> Result<()> {
+        append_line(&mut self.queries, &self.path.join(QUERIES), record)
+    }
+
+    /// Append sample records durably (one fsync for the batch).
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn append_samples(&mut self, records: &[SampleRecord]) -> Result<()> {
+        let mut text = String::new();
+        for r in records {
+            text.push_str(&serde_json::to_string(r).expect("records serialise"));
+            text.push('\n');
+        }
+        write_durably(&mut self.samples, &self.path.join(SAMPLES), text.as_bytes())
+    }
+
+    /// Append a round summary durably.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn append_round(&mut self, record: &RoundRecord) -> Result<()> {
+        append_line(&mut self.rounds, &self.path.join(ROUNDS), record)
+    }
+
+    /// The newest model checkpoint: its round and directory.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn latest_checkpoint(&self) -> Result<Option<(usize, PathBuf)>> {
+        let dir = self.path.join(MODELS);
+        if !dir.exists() {
+            return Ok(None);
+        }
+        let mut best = None;
+        for entry in fs::read_dir(&dir).map_err(io("listing", &dir))? {
+            let entry = entry.map_err(io("listing", &dir))?;
+            let name = entry.file_name();
+            if let Some(round) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("round-"))
+                .and_then(|n| n.parse::<usize>().ok())
+                && best.as_ref().is_none_or(|(b, _)| round > *b)
+            {
+                best = Some((round, entry.path()));
+            }
+        }
+        Ok(best)
+    }
+
+    /// Save the model state after `round`'s retraining: `write` fills a fresh directory, which
+    /// is fsynced and renamed into place; older checkpoints are then removed.
+    ///
+    /// # Errors
+    /// The writer's error, or I/O failures.
+    pub fn save_checkpoint(
+        &self,
+        round: usize,
+        write: impl FnOnce(&Path) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
+        let models = self.path.join(MODELS);
+        fs::create_dir_all(&models).map_err(io("creating", &models))?;
+        let tmp = models.join(format!(".tmp-round-{round:05}"));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).map_err(io("removing", &tmp))?;
+        }
+        fs::create_dir(&tmp).map_err(io("creating", &tmp))?;
+        write(&tmp)?;
+        for entry in fs::read_dir(&tmp).map_err(io("listing", &tmp))? {
+            let p = entry.map_err(io("listing", &tmp))?.path();
+            if p.is_file() {
+                File::open(&p)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io("syncing", &p))?;
+            }
+        }
+        let target = models.join(format!("round-{round:05}"));
+        if target.exists() {
+            fs::remove_dir_all(&target).map_err(io("removing", &target))?;
+        }
+        fs::rename(&tmp, &target).map_err(io("renaming", &tmp))?;
+        sync_dir(&models)?;
+        for entry in fs::read_dir(&models).map_err(io("listing", &models))? {
+            let p = entry.map_err(io("listing", &models))?.path();
+            if p != target {
+                fs::remove_dir_all(&p).map_err(io("removing", &p))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first key at which two TOML tables differ: `(dotted key, left value, right value)`.
+fn first_difference(
+    prefix: &str,
+    a: &toml::Table,
+    b: &toml::Table,
+) -> Option<(String, String, String)> {
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let dotted = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (a.get(key), b.get(key)) {
+            (Some(toml::Value::Table(x)), Some(toml::Value::Table(y))) => {
+                if let Some(d) = first_difference(&dotted, x, y) {
+                    return Some(d);
+                }
+            }
+            (x, y) if x == y => {}
+            (x, y) => {
+                let show =
+                    |v: Option<&toml::Value>| v.map_or("(absent)".to_owned(), |v| v.to_string());
+                return Some((dotted, show(x), show(y)));
+            }
+        }
+    }
+    None
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).map_err(io("reading", path))?;
+    serde_json::from_str(&text).map_err(|e| RecordError::Corrupt {
+        path: path.to_owned(),
+        line: e.line(),
+        reason: e.to_string(),
+    })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp).map_err(io("creating", &tmp))?;
+    f.write_all(bytes).map_err(io("writing", &tmp))?;
+    f.sync_all().map_err(io("syncing", &tmp))?;
+    fs::rename(&tmp, path).map_err(io("renaming", &tmp))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io("syncing", dir))
+}
+
+/// Open a JSON-lines log for appending and read its records, dropping a torn last line.
+fn open_log<T: DeserializeOwned>(path: &Path) -> Result<(File, Vec<T>)> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(io("opening", path))?;
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .map_err(io("reading", path))?;
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    if complete < text.len() {
+        file.set_len(complete as u64)
+            .map_err(io("truncating", path))?;
+        file.sync_all().map_err(io("syncing", path))?;
+    }
+    let records = text[..complete]
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| RecordError::Corrupt {
+                path: path.to_owned(),
+                line: i + 1,
+                reason: e.to_string(),
+            })
+        })
+        .collect::<Result<Vec<T>>>()?;
+    Ok((file, records))
+}
+
+fn append_line<T: Serialize>(file: &mut File, path: &Path, record: &T) -> Result<()> {
+    let mut line = serde_json::to_string(record).expect("records serialise");
+    line.push('\n');
+    write_durably(file, path, line.as_bytes())
+}
+
+fn write_durably(file: &mut File, path: &Path, bytes: &[u8]) -> Result<()> {
+    file.write_all(bytes).map_err(io("appending to", path))?;
+    file.flush().map_err(io("flushing", path))?;
+    file.sync_data().map_err(io("syncing", path))
+}
+
+/// FNV-1a 64-bit hash, used for data fingerprints.
+pub(crate) fn fnv1a(state: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(state, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// FNV-1a offset basis.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(i: usize) -> QueryRecord {
+        QueryRecord {
+            query: i,
+            round: 0,
+            z: vec![0.1, -2.5e-300],
+            item: Some(format!("item {i}")),
+            value: Some(1.0 / 3.0),
+            invalid: None,
+            seconds: 0.0,
+            unix_time: 0.0,
+        }
+    }
+
+    #[test]
+    fn records_round_trip_and_torn_tail_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let (mut run, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert!(rec.queries.is_empty());
+        run.append_query(&query(0)).unwrap();
+        run.append_query(&query(1)).unwrap();
+        drop(run);
+        // simulate a kill in the middle of a write
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(path.join(QUERIES))
+            .unwrap();
+        f.write_all(b"{\"query\":2,\"rou").unwrap();
+        drop(f);
+        let (_, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert_eq!(rec.queries, vec![query(0), query(1)]);
+        let text = fs::read_to_string(path.join(QUERIES)).unwrap();
+        assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn a_corrupt_line_is_an_error_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let (mut run, _) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        run.append_query(&query(0)).unwrap();
+        drop(run);
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(path.join(QUERIES))
+            .unwrap();
+        f.write_all(b"garbage\n").unwrap();
+        drop(f);
+        match RunDir::open(&path, "a = 1\n", 7, 3) {
+            Err(RecordError::Corrupt { line, .. }) => assert_eq!(line, 2),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn mismatched_config_and_data_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        RunDir::open(&path, "[loop]\nbudget = 10\nseed = 1\n", 7, 3).unwrap();
+        match RunDir::open(&path, "[loop]\nbudget = 20\nseed = 1\n", 7, 3) {
+            Err(RecordError::ConfigMismatch {
+                key, stored, given, ..
+            }) => {
+                assert_eq!(
+                    (key.as_str(), stored.as_str(), given.as_str()),
+                    ("loop.budget", "10", "20")
+                );
+            }
+            other => panic!("expected ConfigMismatch, got {other:?}"),
+        }
+        assert!(matches!(
+            RunDir::open(&path, "[loop]\nbudget = 10\nseed = 1\n", 8, 3),
+            Err(RecordError::DataMismatch { .. })
+        ));
+        // same values, different formatting: accepted
+        RunDir::open(&path, "[loop]\nseed = 1\nbudget   = 10\n", 7, 3).unwrap();
+    }
+
+    #[test]
+    fn foreign_directories_are_not_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        assert!(matches!(
+            RunDir::open(dir.path(), "a = 1\n", 0, 0),
+            Err(RecordError::NotARun(_))
+        ));
+    }
+
+    #[test]
+    fn checkpoints_keep_only_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (run, _) = RunDir::open(&dir.path().join("run"), "a = 1\n", 0, 0).unwrap();
+        assert!(run.latest_checkpoint().unwrap().is_none());
+        for round in [0, 3] {
+            run.save_checkpoint(round, |p| {
+                fs::write(p.join("state"), format!("{round}"))?;
+                Ok(())
+            })
+            .unwrap();
+        }
+        let (round, path) = run.latest_checkpoint().unwrap().unwrap();
+        assert_eq!(round, 3);
+        assert_eq!(fs::read_to_string(path.join("state")).unwrap(), "3");
+        assert_eq!(
+            fs::read_dir(dir.path().join("run/models")).unwrap().count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The run config: task, loop settings and strategy, from TOML.
+
+use std::path::Path;
+
+use lso_core::{LoopConfig, LoopSettings, Observer, PriorSampling, Run, RunSummary};
+use serde::{Deserialize, Serialize};
+
+use crate::TaskError;
+use crate::synthetic::SyntheticConfig;
+
+/// Which task to run (`[task]`, selected by `kind`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TaskConfig {
+    /// The synthetic task of [`crate::synthetic`].
+    Synthetic(SyntheticConfig),
+}
+
+/// How latent points are proposed (`[strategy]`, selected by `kind`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum StrategyConfig {
+    /// Decode draws from the prior (the paper's `sample` strategy of the baselines).
+    #[default]
+    Sample,
+}
+
+/// A whole run as written in TOML:
+///
+/// ```toml
+/// [task]
+/// kind = "synthetic"
+/// n_data = 200
+///
+/// [loop]
+/// seed = 0
+/// budget = 100
+/// retrain_every = 10
+///
+/// [loop.weighting]
+/// scheme = "rank"
+/// k = 1e-3
+///
+/// [strategy]
+/// kind = "sample"
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// The task.
+    pub task: TaskConfig,
+    /// The loop settings.
+    #[serde(rename = "loop", default)]
+    pub run_loop: LoopConfig,
+    /// The proposal strategy.
+    #[serde(default)]
+    pub strategy: StrategyConfig,
+}
+
+impl RunConfig {
+    /// Parse a config from TOML text.
+    ///
+    /// # Errors
+    /// [`TaskError::Parse`] with the line, column and key of the problem.
+    pub fn from_toml(text: &str) -> Result<Self, TaskError> {
+        toml::from_str(text).map_err(|e| TaskError::Parse(e.to_string()))
+    }
+
+    /// Validate every setting.
+    ///
+    /// # Errors
+    /// The first [`lso_core::ConfigError`] found, naming its key.
+    pub fn check(self) -> Result<CheckedRun, TaskError> {
+        let settings = self.run_loop.clone().check("loop.")?;
+        match &self.task {
+            TaskConfig::Synthetic(c) => {
+                c.build("task.")?;
+            }
+        }
+        Ok(CheckedRun {
+            config: self,
+            settings,
+        })
+    }
+}
+
+/// A validated run config, ready to execute.
+#[derive(Debug, Clone)]
+pub struct CheckedRun {
+    config: RunConfig,
+    settings: LoopSettings,
+}
+
+impl CheckedRun {
+    /// The config as given.
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// The resolved config (every default filled in) as TOML, as stored in the run directory.
+    pub fn resolved_toml(&self) -> String {
+        toml::to_string(&self.config).expect("run configs serialise to TOML")
+    }
+
+    /// Run or resume the run in `dir`.
+    ///
+    /// # Errors
+    /// [`TaskError`] from building the task or from the loop.
+    pub fn execute(
+        &self,
+        dir: &Path,
+        observer: &mut dyn Observer,
+    ) -> Result<RunSummary, TaskError> {
+        let toml = self.resolved_toml();
+        match (&self.config.task, self.config.strategy) {
+            (TaskConfig::Synthetic(c), StrategyConfig::Sample) => {
+                let task = c.build("task.")?;
+                let mut run = Run::new(
+                    self.settings.clone(),
+                    task.model,
+                    task.objective,
+                    PriorSampling,
+                    task.data,
+                );
+                Ok(run.execute(dir, &toml, observer)?)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_keys_and_values_are_named() {
+        let err = RunConfig::from_toml("[task]\nkind = \"synthetic\"\nn_dta = 3\n").unwrap_err();
+        assert!(err.to_string().contains("n_dta"), "{err}");
+        let err = RunConfig::from_toml("[task]\nkind = \"shapes3\"\n").unwrap_err();
+        assert!(err.to_string().contains("shapes3"), "{err}");
+        let err = RunConfig::from_toml("[task]\nkind = \"synthetic\"\n[loop]\nbudget = -1\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("budget"), "{err}");
+        let cfg =
+            RunConfig::from_toml("[task]\nkind = \"synthetic\"\n[loop]\nbudget = 0\n").unwrap();
+        let err = cfg.check().unwrap_err().to_string();
+        assert!(err.contains("`loop.budget` = 0"), "{err}");
+        let cfg = RunConfig::from_toml("[task]\nkind = \"synthetic\"\nlatent_dim = 9\n").unwrap();
+        let err = cfg.check().unwrap_err().to_string();
+        assert!(err.contains("`task.data_dim` = 8"), "{err}");
+    }
+
+    #[test]
+    fn resolved_config_parses_back() {
+        let cfg = RunConfig::from_toml(
+            "[task]\nkind = \"synthetic\"\n[loop.weighting]\nscheme = \"rank\"\nk = inf\n",
+        )
+        .unwrap();
+        let checked = cfg.clone().check().unwrap();
+        let back = RunConfig::from_toml(&checked.resolved_toml()).unwrap();
+        assert_eq!(back, cfg);
+    }
+}
