@@ -1,0 +1,17 @@
+//! Pure-Rust molecules for latent-space optimisation: SMILES in, sanitisation as RDKit does it,
+//! and the properties of the paper's chemistry task.
+//!
+//! No RDKit at run time: RDKit (from pip) is only the reference the tests compare against.
+
+mod aromaticity;
+mod element;
+mod kekulize;
+mod mol;
+mod rings;
+mod sanitize;
+mod smiles_parse;
+mod valence;
+
+pub use mol::{Atom, Bond, BondDirection, BondOrder, Chirality, Molecule};
+pub use sanitize::SanitizeError;
+pub use smiles_parse::{ParseError, parse_smiles};

@@ -1,0 +1,269 @@
+//! The molecular graph.
+
+use crate::element;
+
+/// Order of a bond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BondOrder {
+    /// Single bond.
+    Single,
+    /// Double bond.
+    Double,
+    /// Triple bond.
+    Triple,
+    /// Quadruple bond (`$`).
+    Quadruple,
+    /// Aromatic bond (order 1.5).
+    Aromatic,
+}
+
+impl BondOrder {
+    /// Twice the bond's valence contribution (aromatic: 3).
+    pub fn twice_valence(self) -> u32 {
+        match self {
+            Self::Single => 2,
+            Self::Double => 4,
+            Self::Triple => 6,
+            Self::Quadruple => 8,
+            Self::Aromatic => 3,
+        }
+    }
+
+    /// RDKit's integer code of the bond type (SINGLE 1, DOUBLE 2, TRIPLE 3, QUADRUPLE 4,
+    /// AROMATIC 12), used in fingerprint hashing.
+    pub fn rdkit_code(self) -> u32 {
+        match self {
+            Self::Single => 1,
+            Self::Double => 2,
+            Self::Triple => 3,
+            Self::Quadruple => 4,
+            Self::Aromatic => 12,
+        }
+    }
+}
+
+/// Directional mark of a single bond next to a double bond (`/` or `\` in SMILES).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BondDirection {
+    /// No mark.
+    #[default]
+    None,
+    /// `/`, read from the bond's first atom to its second.
+    Up,
+    /// `\`, read from the bond's first atom to its second.
+    Down,
+}
+
+/// Tetrahedral chirality mark of an atom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Chirality {
+    /// None given.
+    #[default]
+    None,
+    /// `@` (anticlockwise looking from the first neighbour).
+    Anticlockwise,
+    /// `@@` (clockwise).
+    Clockwise,
+    /// Another class (`@TB..`, `@OH..`, `@SP..`, `@AL..`): kept as unspecified tetrahedral.
+    Other,
+}
+
+/// An atom.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Atom {
+    /// Atomic number (0 for `*`).
+    pub element: u8,
+    /// Mass number, if given.
+    pub isotope: Option<u16>,
+    /// Formal charge.
+    pub charge: i8,
+    /// Hydrogens given explicitly (bracket atoms).
+    pub explicit_h: u8,
+    /// Hydrogens implied by the valence rules (set by sanitisation).
+    pub implicit_h: u8,
+    /// True for bracket atoms: they never get implicit hydrogens.
+    pub no_implicit: bool,
+    /// Aromatic flag.
+    pub aromatic: bool,
+    /// Chirality mark.
+    pub chirality: Chirality,
+    /// Atom class (`[C:1]`), 0 when absent.
+    pub atom_class: u32,
+}
+
+impl Atom {
+    /// A plain atom of element `z`.
+    pub fn new(z: u8) -> Self {
+        Self {
+            element: z,
+            isotope: None,
+            charge: 0,
+            explicit_h: 0,
+            implicit_h: 0,
+            no_implicit: false,
+            aromatic: false,
+            chirality: Chirality::None,
+            atom_class: 0,
+        }
+    }
+
+    /// Total hydrogens (explicit count plus implicit), not counting hydrogen atoms of the graph.
+    pub fn total_h(&self) -> u32 {
+        u32::from(self.explicit_h) + u32::from(self.implicit_h)
+    }
+
+    /// The element's symbol.
+    pub fn symbol(&self) -> &'static str {
+        element::symbol(self.element)
+    }
+}
+
+/// A bond between two atoms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Bond {
+    /// First atom.
+    pub begin: usize,
+    /// Second atom.
+    pub end: usize,
+    /// Order.
+    pub order: BondOrder,
+    /// Directional mark.
+    pub direction: BondDirection,
+}
+
+impl Bond {
+    /// The atom at the other end from `atom`.
+    pub fn other(&self, atom: usize) -> usize {
+        if self.begin == atom {
+            self.end
+        } else {
+            self.begin
+        }
+    }
+}
+
+/// A molecule: atoms, bonds and adjacency.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Molecule {
+    pub(crate) atoms: Vec<Atom>,
+    pub(crate) bonds: Vec<Bond>,
+    /// Per atom: `(neighbour, bond index)` in bond creation order.
+    pub(crate) adjacency: Vec<Vec<(usize, usize)>>,
+    /// Rings (atom cycles, in ring order) after sanitisation: RDKit's symmetrised SSSR.
+    pub(crate) rings: Vec<Vec<usize>>,
+}
+
+impl Molecule {
+    /// The atoms.
+    pub fn atoms(&self) -> &[Atom] {
+        &self.atoms
+    }
+
+    /// The bonds.
+    pub fn bonds(&self) -> &[Bond] {
+        &self.bonds
+    }
+
+    /// Number of atoms.
+    pub fn n_atoms(&self) -> usize {
+        self.atoms.len()
+    }
+
+    /// `(neighbour, bond index)` pairs of atom `i`.
+    pub fn neighbours(&self, i: usize) -> &[(usize, usize)] {
+        &self.adjacency[i]
+    }
+
+    /// Number of explicit neighbours of atom `i` (RDKit's `GetDegree`).
+    pub fn degree(&self, i: usize) -> usize {
+        self.adjacency[i].len()
+    }
+
+    /// Degree including hydrogens (RDKit's `GetTotalDegree`).
+    pub fn total_degree(&self, i: usize) -> usize {
+        self.degree(i) + self.atoms[i].total_h() as usize
+    }
+
+    /// Hydrogens on atom `i` including hydrogen atoms bonded to it (RDKit's
+    /// `GetTotalNumHs(includeNeighbors=True)`).
+    pub fn total_h_with_neighbours(&self, i: usize) -> u32 {
+        self.atoms[i].total_h()
+            + self.adjacency[i]
+                .iter()
+                .filter(|(n, _)| self.atoms[*n].element == 1)
+                .count() as u32
+    }
+
+    /// Number of atoms heavier than hydrogen.
+    pub fn heavy_atom_count(&self) -> usize {
+        self.atoms.iter().filter(|a| a.element > 1).count()
+    }
+
+    /// The bond between atoms `a` and `b`, if any.
+    pub fn bond_between(&self, a: usize, b: usize) -> Option<usize> {
+        self.adjacency[a]
+            .iter()
+            .find(|(n, _)| *n == b)
+            .map(|(_, bond)| *bond)
+    }
+
+    /// The rings found by sanitisation (RDKit's symmetrised SSSR), each as its atoms in ring order.
+    pub fn rings(&self) -> &[Vec<usize>] {
+        &self.rings
+    }
+
+    /// Number of rings containing atom `i`.
+    pub fn atom_ring_count(&self, i: usize) -> usize {
+        self.rings.iter().filter(|r| r.contains(&i)).count()
+    }
+
+    /// Whether bond `b` lies in one of the rings.
+    pub fn bond_in_ring(&self, b: usize) -> bool {
+        let bond = self.bonds[b];
+        self.rings
+            .iter()
+            .any(|r| ring_has_edge(r, bond.begin, bond.end))
+    }
+
+    /// Sum of bond valences of atom `i`, doubled (aromatic bonds count 3).
+    pub(crate) fn twice_bond_valence(&self, i: usize) -> u32 {
+        self.adjacency[i]
+            .iter()
+            .map(|(_, b)| self.bonds[*b].order.twice_valence())
+            .sum()
+    }
+
+    pub(crate) fn add_atom(&mut self, atom: Atom) -> usize {
+        self.atoms.push(atom);
+        self.adjacency.push(Vec::new());
+        self.atoms.len() - 1
+    }
+
+    pub(crate) fn add_bond(
+        &mut self,
+        begin: usize,
+        end: usize,
+        order: BondOrder,
+        direction: BondDirection,
+    ) -> usize {
+        let index = self.bonds.len();
+        self.bonds.push(Bond {
+            begin,
+            end,
+            order,
+            direction,
+        });
+        self.adjacency[begin].push((end, index));
+        self.adjacency[end].push((begin, index));
+        index
+    }
+}
+
+/// Whether consecutive atoms `a`, `b` (in either order) form an edge of the cyclic `ring`.
+pub(crate) fn ring_has_edge(ring: &[usize], a: usize, b: usize) -> bool {
+    let n = ring.len();
+    (0..n).any(|i| {
+        let (x, y) = (ring[i], ring[(i + 1) % n]);
+        (x == a && y == b) || (x == b && y == a)
+    })
+}

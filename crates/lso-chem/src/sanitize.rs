@@ -1,0 +1,92 @@
+//! Sanitisation, as RDKit's default `SanitizeMol` does it for organic molecules: valence checks
+//! and implicit hydrogens, ring perception, kekulisation, aromaticity perception.
+
+use crate::mol::Molecule;
+use crate::{aromaticity, kekulize, rings, smiles_parse, valence};
+
+/// Why a molecule could not be sanitised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SanitizeError {
+    /// The SMILES could not be read.
+    #[error(transparent)]
+    Parse(#[from] smiles_parse::ParseError),
+    /// An atom has more bonds than its element allows.
+    #[error("explicit valence for atom #{atom} {symbol}, {valence}, is greater than permitted")]
+    Valence {
+        /// Atom index.
+        atom: usize,
+        /// Element symbol.
+        symbol: &'static str,
+        /// Its explicit valence.
+        valence: u32,
+    },
+    /// An aromatic atom's valence matches none of its element's valences.
+    #[error(
+        "explicit valence for aromatic atom #{atom} {symbol}, {valence}, is not an allowed valence"
+    )]
+    AromaticValence {
+        /// Atom index.
+        atom: usize,
+        /// Element symbol.
+        symbol: &'static str,
+        /// Its explicit valence.
+        valence: u32,
+    },
+    /// No alternation of single and double bonds fits the aromatic atoms.
+    #[error("cannot kekulize the aromatic system; atoms that need a double bond: {atoms}")]
+    Kekulize {
+        /// The atoms that needed a double bond.
+        atoms: String,
+    },
+    /// An atom is marked aromatic outside any ring.
+    #[error("non-ring atom #{atom} is marked aromatic")]
+    AromaticOutsideRing {
+        /// Atom index.
+        atom: usize,
+    },
+}
+
+impl Molecule {
+    /// Parse and sanitise a SMILES string, as RDKit's `MolFromSmiles` does by default.
+    ///
+    /// # Errors
+    /// [`SanitizeError`] naming the position (parse errors) or atom of the problem.
+    ///
+    /// ```
+    /// let m = lso_chem::Molecule::from_smiles("c1ccncc1")?;
+    /// assert_eq!(m.n_atoms(), 6);
+    /// assert!(m.atoms().iter().all(|a| a.aromatic));
+    /// assert_eq!(m.atoms()[0].implicit_h, 1);
+    /// # Ok::<(), lso_chem::SanitizeError>(())
+    /// ```
+    pub fn from_smiles(smiles: &str) -> Result<Self, SanitizeError> {
+        let mut mol = smiles_parse::parse_smiles(smiles)?;
+        mol.sanitize()?;
+        Ok(mol)
+    }
+
+    /// Sanitise a parsed molecule in place.
+    ///
+    /// # Errors
+    /// [`SanitizeError`].
+    pub fn sanitize(&mut self) -> Result<(), SanitizeError> {
+        let mut total = Vec::with_capacity(self.n_atoms());
+        for i in 0..self.n_atoms() {
+            let ev = valence::explicit_valence(self, i)?;
+            let h = valence::implicit_hydrogens(self, i, ev)?;
+            self.atoms[i].implicit_h = h;
+            total.push(ev + u32::from(h));
+        }
+        let found = rings::find_rings(self);
+        self.rings = found.symmetrised;
+        for (i, a) in self.atoms.iter().enumerate() {
+            if a.aromatic && !self.rings.iter().any(|r| r.contains(&i)) {
+                return Err(SanitizeError::AromaticOutsideRing { atom: i });
+            }
+        }
+        kekulize::kekulize(self, &total)?;
+        aromaticity::perceive(self);
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! Agreement with RDKit 2026.09.1 on 6,000 ZINC molecules (`fixtures/golden/`).
+
+use std::io::Read;
+
+use lso_chem::Molecule;
+
+struct Row {
+    smiles: String,
+    cols: Vec<String>,
+}
+
+fn golden() -> (Vec<String>, Vec<Row>) {
+    let file = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/golden/chem_golden_visible.tsv.gz"
+    ))
+    .expect("golden fixture present");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .expect("gzip text");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split('\t')
+        .map(str::to_owned)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            let cols: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            Row {
+                smiles: cols[0].clone(),
+                cols,
+            }
+        })
+        .collect();
+    (header, rows)
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("column {name}"))
+}
+
+/// Compare an integer property on every molecule; return the number of disagreements.
+fn compare_counts(name: &str, f: impl Fn(&Molecule) -> usize) -> (usize, usize) {
+    let (header, rows) = golden();
+    let c = col(&header, name);
+    let mut bad = Vec::new();
+    for row in &rows {
+        let mol =
+            Molecule::from_smiles(&row.smiles).unwrap_or_else(|e| panic!("{}: {e}", row.smiles));
+        let expected: usize = row.cols[c].parse().unwrap();
+        let got = f(&mol);
+        if got != expected {
+            bad.push(format!("{}: ours {got}, RDKit {expected}", row.smiles));
+        }
+    }
+    for b in bad.iter().take(10) {
+        eprintln!("{name} mismatch: {b}");
+    }
+    (bad.len(), rows.len())
+}
+
+#[test]
+fn every_golden_molecule_parses_and_sanitises() {
+    let (_, rows) = golden();
+    assert_eq!(rows.len(), 6000);
+    for row in &rows {
+        if let Err(e) = Molecule::from_smiles(&row.smiles) {
+            panic!("{}: {e}", row.smiles);
+        }
+    }
+}
+
+#[test]
+fn heavy_atoms_match() {
+    let (bad, _) = compare_counts("heavy_atoms", Molecule::heavy_atom_count);
+    assert_eq!(bad, 0);
+}
+
+#[test]
+fn symmetrised_sssr_ring_counts_match() {
+    let (bad, _) = compare_counts("n_sssr_rings", |m| m.rings().len());
+    assert_eq!(bad, 0);
+    let (bad, _) = compare_counts("max_sssr_ring", |m| {
+        m.rings().iter().map(Vec::len).max().unwrap_or(0)
+    });
+    assert_eq!(bad, 0);
+}
