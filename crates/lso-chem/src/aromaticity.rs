@@ -128,6 +128,12 @@ pub(crate) fn perceive(mol: &mut Molecule) {
     let n = rings.len();
     let mut system = vec![usize::MAX; n];
     let mut aromatic = vec![false; n];
+    // bonds marked aromatic, as atom pairs of ring edges
+    let mut bonds: Vec<(usize, usize)> = Vec::new();
+    let mut atoms_in_unions: Vec<usize> = Vec::new();
+    let ring_edges = |r: &[usize]| -> Vec<(usize, usize)> {
+        (0..r.len()).map(|k| (r[k], r[(k + 1) % r.len()])).collect()
+    };
     for start in 0..n {
         if system[start] != usize::MAX {
             continue;
@@ -146,41 +152,49 @@ pub(crate) fn perceive(mol: &mut Molecule) {
             }
         }
         for &r in &members {
-            aromatic[r] = huckel(&rings[r], &donors);
+            if huckel(&rings[r], &donors) {
+                aromatic[r] = true;
+                bonds.extend(ring_edges(&rings[r]));
+            }
         }
-        // unions of fused rings, smallest first (bounded to keep big systems tractable)
+        // unions of fused rings, smallest first (bounded to keep big systems tractable); an
+        // aromatic union marks its atoms and its perimeter bonds (those in exactly one of its
+        // rings), so a fusion bond inside, as in azulene, stays as it is
         let max_size = members.len().min(6);
         for size in 2..=max_size {
             for combo in combinations(&members, size) {
                 if combo.iter().all(|&r| aromatic[r]) || !connected(&combo, &rings, &shares_bond) {
                     continue;
                 }
-                let mut atoms: Vec<usize> = combo
-                    .iter()
-                    .flat_map(|&r| rings[r].iter().copied())
-                    .collect();
+                let mut atoms: Vec<usize> = combo.iter().flat_map(|&r| rings[r].iter().copied()).collect();
                 atoms.sort_unstable();
                 atoms.dedup();
                 if huckel(&atoms, &donors) {
+                    atoms_in_unions.extend(&atoms);
                     for &r in &combo {
                         aromatic[r] = true;
+                        for (a, b) in ring_edges(&rings[r]) {
+                            let shared = combo
+                                .iter()
+                                .filter(|&&o| ring_has_edge(&rings[o], a, b))
+                                .count();
+                            if shared == 1 {
+                                bonds.push((a, b));
+                            }
+                        }
                     }
                 }
             }
         }
     }
-    for (r, ring) in rings.iter().enumerate() {
-        if !aromatic[r] {
-            continue;
-        }
-        for k in 0..ring.len() {
-            let (a, b) = (ring[k], ring[(k + 1) % ring.len()]);
-            mol.atoms[a].aromatic = true;
-            let bond = mol
-                .bond_between(a, b)
-                .expect("consecutive ring atoms are bonded");
-            mol.bonds[bond].order = BondOrder::Aromatic;
-        }
+    for a in atoms_in_unions {
+        mol.atoms[a].aromatic = true;
+    }
+    for (a, b) in bonds {
+        mol.atoms[a].aromatic = true;
+        mol.atoms[b].aromatic = true;
+        let bond = mol.bond_between(a, b).expect("consecutive ring atoms are bonded");
+        mol.bonds[bond].order = BondOrder::Aromatic;
     }
 }
 

@@ -206,9 +206,12 @@ impl Parser<'_> {
     }
 
     fn connect(&mut self, a: usize, b: usize, spec: Option<BondSpec>) {
+        let both_aromatic = self.mol.atoms[a].aromatic && self.mol.atoms[b].aromatic;
         let (order, direction) = match spec {
+            // a directional mark between aromatic atoms keeps the bond aromatic, as in RDKit
+            Some(s) if s.direction != BondDirection::None && both_aromatic => (BondOrder::Aromatic, s.direction),
             Some(s) => (s.order, s.direction),
-            None if self.mol.atoms[a].aromatic && self.mol.atoms[b].aromatic => {
+            None if both_aromatic => {
                 (BondOrder::Aromatic, BondDirection::None)
             }
             None => (BondOrder::Single, BondDirection::None),
