@@ -166,7 +166,10 @@ pub(crate) fn perceive(mol: &mut Molecule) {
                 if combo.iter().all(|&r| aromatic[r]) || !connected(&combo, &rings, &shares_bond) {
                     continue;
                 }
-                let mut atoms: Vec<usize> = combo.iter().flat_map(|&r| rings[r].iter().copied()).collect();
+                let mut atoms: Vec<usize> = combo
+                    .iter()
+                    .flat_map(|&r| rings[r].iter().copied())
+                    .collect();
                 atoms.sort_unstable();
                 atoms.dedup();
                 if huckel(&atoms, &donors) {
@@ -193,7 +196,9 @@ pub(crate) fn perceive(mol: &mut Molecule) {
     for (a, b) in bonds {
         mol.atoms[a].aromatic = true;
         mol.atoms[b].aromatic = true;
-        let bond = mol.bond_between(a, b).expect("consecutive ring atoms are bonded");
+        let bond = mol
+            .bond_between(a, b)
+            .expect("consecutive ring atoms are bonded");
         mol.bonds[bond].order = BondOrder::Aromatic;
     }
 }

@@ -24,7 +24,10 @@ fn types() -> &'static [AtomType] {
                 let cols: Vec<&str> = l.split('\t').collect();
                 AtomType {
                     pattern: Smarts::parse(cols[1]).expect("the shipped Crippen table parses"),
-                    logp: cols[2].trim().parse().expect("the shipped Crippen table has numbers"),
+                    logp: cols[2]
+                        .trim()
+                        .parse()
+                        .expect("the shipped Crippen table has numbers"),
                 }
             })
             .collect()

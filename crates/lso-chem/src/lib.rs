@@ -5,16 +5,25 @@
 
 mod aromaticity;
 mod crippen;
+mod cycle;
 mod element;
 mod kekulize;
+mod mass;
 mod mol;
+mod morgan;
 mod rings;
+mod sa_score;
 mod sanitize;
 mod smarts;
 mod smiles_parse;
+mod stereo;
 mod valence;
 
 pub use crippen::crippen_logp;
+pub use cycle::{cycle_basis, cycle_penalty};
 pub use mol::{Atom, Bond, BondDirection, BondOrder, Chirality, Molecule};
+pub use morgan::{connectivity_invariants, morgan_counts};
+pub use sa_score::{bridgehead_atoms, sa_score, spiro_atoms};
 pub use sanitize::SanitizeError;
 pub use smiles_parse::{ParseError, parse_smiles};
+pub use stereo::count_stereocentres;

@@ -151,7 +151,14 @@ pub struct Molecule {
     pub(crate) adjacency: Vec<Vec<(usize, usize)>>,
     /// Rings (atom cycles, in ring order) after sanitisation: RDKit's symmetrised SSSR.
     pub(crate) rings: Vec<Vec<usize>>,
+    /// Per atom: its neighbours in the order the SMILES wrote them, with [`IMPLICIT_H`] where a
+    /// bracket hydrogen stands; the reference order of the atom's chirality mark. Empty for
+    /// molecules not read from SMILES.
+    pub(crate) stereo_order: Vec<Vec<usize>>,
 }
+
+/// Marker of a bracket hydrogen (or lone pair) in [`Molecule`]'s stereo neighbour order.
+pub(crate) const IMPLICIT_H: usize = usize::MAX;
 
 impl Molecule {
     /// The atoms.

@@ -78,7 +78,9 @@ impl Expr {
         match self {
             Self::Prim(p) => match *p {
                 Prim::Any => true,
-                Prim::Element { z, aromatic } => a.element == z && aromatic.is_none_or(|ar| ar == a.aromatic),
+                Prim::Element { z, aromatic } => {
+                    a.element == z && aromatic.is_none_or(|ar| ar == a.aromatic)
+                }
                 Prim::Aliphatic => !a.aromatic,
                 Prim::Aromatic => a.aromatic,
                 Prim::TotalH(n) => a.total_h == n,
@@ -140,14 +142,19 @@ impl Smarts {
                     i += 1;
                 }
                 b'[' => {
-                    let close = s[i..].iter().position(|&b| b == b']').ok_or_else(|| err(i, "unclosed '['"))? + i;
+                    let close = s[i..]
+                        .iter()
+                        .position(|&b| b == b']')
+                        .ok_or_else(|| err(i, "unclosed '['"))?
+                        + i;
                     let expr = parse_low(pattern, i + 1, close).map_err(|(p, r)| err(p, &r))?;
                     atoms.push(expr);
                     i = close + 1;
                     Self::link(&mut edges, &mut prev, &mut bond, atoms.len() - 1);
                 }
                 _ => {
-                    let (prim, len) = organic(&s[i..]).ok_or_else(|| err(i, "unsupported SMARTS syntax"))?;
+                    let (prim, len) =
+                        organic(&s[i..]).ok_or_else(|| err(i, "unsupported SMARTS syntax"))?;
                     atoms.push(Expr::Prim(prim));
                     i += len;
                     Self::link(&mut edges, &mut prev, &mut bond, atoms.len() - 1);
@@ -160,7 +167,12 @@ impl Smarts {
         Ok(Self { atoms, edges })
     }
 
-    fn link(edges: &mut Vec<(usize, usize, BondQuery)>, prev: &mut Option<usize>, bond: &mut Option<BondQuery>, atom: usize) {
+    fn link(
+        edges: &mut Vec<(usize, usize, BondQuery)>,
+        prev: &mut Option<usize>,
+        bond: &mut Option<BondQuery>,
+        atom: usize,
+    ) {
         if let Some(p) = *prev {
             edges.push((p, atom, bond.take().unwrap_or(BondQuery::Default)));
         }
@@ -198,7 +210,15 @@ impl Smarts {
 
 /// An unbracketed atom.
 fn organic(s: &[u8]) -> Option<(Prim, usize)> {
-    let two = |z| Some((Prim::Element { z, aromatic: Some(false) }, 2));
+    let two = |z| {
+        Some((
+            Prim::Element {
+                z,
+                aromatic: Some(false),
+            },
+            2,
+        ))
+    };
     match (s[0], s.get(1).copied()) {
         (b'C', Some(b'l')) => two(17),
         (b'B', Some(b'r')) => two(35),
@@ -207,11 +227,23 @@ fn organic(s: &[u8]) -> Option<(Prim, usize)> {
         (b'a', _) => Some((Prim::Aromatic, 1)),
         (c @ (b'B' | b'C' | b'N' | b'O' | b'P' | b'S' | b'F' | b'I'), _) => {
             let z = element::atomic_number(&(c as char).to_string())?;
-            Some((Prim::Element { z, aromatic: Some(false) }, 1))
+            Some((
+                Prim::Element {
+                    z,
+                    aromatic: Some(false),
+                },
+                1,
+            ))
         }
         (c @ (b'b' | b'c' | b'n' | b'o' | b'p' | b's'), _) => {
             let z = element::atomic_number(&(c.to_ascii_uppercase() as char).to_string())?;
-            Some((Prim::Element { z, aromatic: Some(true) }, 1))
+            Some((
+                Prim::Element {
+                    z,
+                    aromatic: Some(true),
+                },
+                1,
+            ))
         }
         _ => None,
     }
@@ -222,14 +254,28 @@ type ParseResult<T> = Result<T, (usize, String)>;
 /// `;`-separated conjunction (lowest precedence).
 fn parse_low(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
     let parts = split(p, start, end, b';');
-    let exprs = parts.into_iter().map(|(a, b)| parse_or(p, a, b)).collect::<ParseResult<Vec<_>>>()?;
-    Ok(if exprs.len() == 1 { exprs.into_iter().next().expect("one") } else { Expr::And(exprs) })
+    let exprs = parts
+        .into_iter()
+        .map(|(a, b)| parse_or(p, a, b))
+        .collect::<ParseResult<Vec<_>>>()?;
+    Ok(if exprs.len() == 1 {
+        exprs.into_iter().next().expect("one")
+    } else {
+        Expr::And(exprs)
+    })
 }
 
 fn parse_or(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
     let parts = split(p, start, end, b',');
-    let exprs = parts.into_iter().map(|(a, b)| parse_and(p, a, b)).collect::<ParseResult<Vec<_>>>()?;
-    Ok(if exprs.len() == 1 { exprs.into_iter().next().expect("one") } else { Expr::Or(exprs) })
+    let exprs = parts
+        .into_iter()
+        .map(|(a, b)| parse_and(p, a, b))
+        .collect::<ParseResult<Vec<_>>>()?;
+    Ok(if exprs.len() == 1 {
+        exprs.into_iter().next().expect("one")
+    } else {
+        Expr::Or(exprs)
+    })
 }
 
 fn split(p: &str, start: usize, end: usize, sep: u8) -> Vec<(usize, usize)> {
@@ -252,7 +298,10 @@ fn parse_and(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
     let mut exprs = Vec::new();
     let whole = &p[start..end];
     if whole == "H" {
-        return Ok(Expr::Prim(Prim::Element { z: 1, aromatic: None }));
+        return Ok(Expr::Prim(Prim::Element {
+            z: 1,
+            aromatic: None,
+        }));
     }
     while i < end {
         if s[i] == b'&' {
@@ -282,13 +331,18 @@ fn parse_and(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
             b'#' => {
                 i += 1;
                 let z = number(&mut i).ok_or((i, "'#' needs an atomic number".to_string()))?;
-                Prim::Element { z: z as u8, aromatic: None }
+                Prim::Element {
+                    z: z as u8,
+                    aromatic: None,
+                }
             }
             b'A' if !s.get(i + 1).is_some_and(|c| c.is_ascii_lowercase()) => {
                 i += 1;
                 Prim::Aliphatic
             }
-            b'a' if !s.get(i + 1).is_some_and(|c| c.is_ascii_lowercase()) || s.get(i + 1) == Some(&b'a') => {
+            b'a' if !s.get(i + 1).is_some_and(|c| c.is_ascii_lowercase())
+                || s.get(i + 1) == Some(&b'a') =>
+            {
                 i += 1;
                 Prim::Aromatic
             }
@@ -319,14 +373,23 @@ fn parse_and(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
                 Prim::Charge(charge)
             }
             c if c.is_ascii_uppercase() => {
-                let two = p.get(i..i + 2).filter(|t| t.as_bytes()[1].is_ascii_lowercase());
+                let two = p
+                    .get(i..i + 2)
+                    .filter(|t| t.as_bytes()[1].is_ascii_lowercase());
                 if let Some(z) = two.and_then(element::atomic_number) {
                     i += 2;
-                    Prim::Element { z, aromatic: Some(false) }
+                    Prim::Element {
+                        z,
+                        aromatic: Some(false),
+                    }
                 } else {
-                    let z = element::atomic_number(&p[i..i + 1]).ok_or((i, "unknown element".to_string()))?;
+                    let z = element::atomic_number(&p[i..i + 1])
+                        .ok_or((i, "unknown element".to_string()))?;
                     i += 1;
-                    Prim::Element { z, aromatic: Some(false) }
+                    Prim::Element {
+                        z,
+                        aromatic: Some(false),
+                    }
                 }
             }
             c if c.is_ascii_lowercase() => {
@@ -338,16 +401,27 @@ fn parse_and(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
                 };
                 if let Some(z) = z {
                     i += 2;
-                    Prim::Element { z, aromatic: Some(true) }
+                    Prim::Element {
+                        z,
+                        aromatic: Some(true),
+                    }
                 } else {
                     let z = element::atomic_number(&p[i..i + 1].to_ascii_uppercase())
                         .filter(|_| matches!(c, b'b' | b'c' | b'n' | b'o' | b'p' | b's'))
                         .ok_or((i, "unknown aromatic element".to_string()))?;
                     i += 1;
-                    Prim::Element { z, aromatic: Some(true) }
+                    Prim::Element {
+                        z,
+                        aromatic: Some(true),
+                    }
                 }
             }
-            _ => return Err((i, format!("unsupported SMARTS primitive {:?}", s[i] as char))),
+            _ => {
+                return Err((
+                    i,
+                    format!("unsupported SMARTS primitive {:?}", s[i] as char),
+                ));
+            }
         };
         let e = Expr::Prim(prim);
         exprs.push(if negate { Expr::Not(Box::new(e)) } else { e });
@@ -355,7 +429,11 @@ fn parse_and(p: &str, start: usize, end: usize) -> ParseResult<Expr> {
     if exprs.is_empty() {
         return Err((start, "empty atom expression".into()));
     }
-    Ok(if exprs.len() == 1 { exprs.into_iter().next().expect("one") } else { Expr::And(exprs) })
+    Ok(if exprs.len() == 1 {
+        exprs.into_iter().next().expect("one")
+    } else {
+        Expr::And(exprs)
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::element;
-use crate::mol::{Atom, BondDirection, BondOrder, Chirality, Molecule};
+use crate::mol::{Atom, BondDirection, BondOrder, Chirality, IMPLICIT_H, Molecule};
 
 /// Why a SMILES string could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +35,13 @@ struct Parser<'a> {
     text: &'a str,
     i: usize,
     mol: Molecule,
+    /// Neighbour order per atom as written (see `Molecule::stereo_order`).
+    order: Vec<Vec<usize>>,
+}
+
+/// Placeholder in the neighbour order for an open ring bond `number`.
+fn ring_placeholder(number: u32) -> usize {
+    IMPLICIT_H - 1 - number as usize
 }
 
 /// Parse a SMILES string into a molecule graph, without sanitisation (see
@@ -48,8 +55,10 @@ pub fn parse_smiles(smiles: &str) -> Result<Molecule, ParseError> {
         text: smiles,
         i: 0,
         mol: Molecule::default(),
+        order: Vec::new(),
     };
     p.parse()?;
+    p.mol.stereo_order = p.order;
     Ok(p.mol)
 }
 
@@ -169,8 +178,16 @@ impl Parser<'_> {
                             );
                         }
                         self.connect(open.atom, atom, spec);
+                        self.order[atom].push(open.atom);
+                        if let Some(slot) = self.order[open.atom]
+                            .iter_mut()
+                            .find(|v| **v == ring_placeholder(number))
+                        {
+                            *slot = atom;
+                        }
                         ring_positions.remove(&number);
                     } else {
+                        self.order[atom].push(ring_placeholder(number));
                         rings.insert(
                             number,
                             RingOpen {
@@ -184,10 +201,16 @@ impl Parser<'_> {
                 }
                 _ => {
                     let atom = self.atom()?;
+                    self.order.push(Vec::new());
                     if let Some(p) = prev {
                         self.connect(p, atom, pending.take());
+                        self.order[atom].push(p);
+                        self.order[p].push(atom);
                     } else if let Some(b) = pending {
                         return self.err(b.position, "bond symbol without a preceding atom");
+                    }
+                    for _ in 0..self.mol.atoms[atom].explicit_h {
+                        self.order[atom].push(IMPLICIT_H);
                     }
                     prev = Some(atom);
                 }
@@ -209,11 +232,11 @@ impl Parser<'_> {
         let both_aromatic = self.mol.atoms[a].aromatic && self.mol.atoms[b].aromatic;
         let (order, direction) = match spec {
             // a directional mark between aromatic atoms keeps the bond aromatic, as in RDKit
-            Some(s) if s.direction != BondDirection::None && both_aromatic => (BondOrder::Aromatic, s.direction),
-            Some(s) => (s.order, s.direction),
-            None if both_aromatic => {
-                (BondOrder::Aromatic, BondDirection::None)
+            Some(s) if s.direction != BondDirection::None && both_aromatic => {
+                (BondOrder::Aromatic, s.direction)
             }
+            Some(s) => (s.order, s.direction),
+            None if both_aromatic => (BondOrder::Aromatic, BondDirection::None),
             None => (BondOrder::Single, BondDirection::None),
         };
         self.mol.add_bond(a, b, order, direction);

@@ -117,3 +117,45 @@ fn crippen_logp_matches() {
     // the bar: 99.9% of molecules within 1e-6
     assert!(bad.is_empty(), "{} of 6000 molecules disagree", bad.len());
 }
+
+#[test]
+fn cycle_penalty_matches_networkx_2_5() {
+    let (bad, _) = compare_counts("cycle", lso_chem::cycle_penalty);
+    assert_eq!(bad, 0);
+}
+
+#[test]
+fn ring_descriptors_match() {
+    assert_eq!(compare_counts("n_spiro", lso_chem::spiro_atoms).0, 0);
+    assert_eq!(
+        compare_counts("n_bridgeheads", lso_chem::bridgehead_atoms).0,
+        0
+    );
+    assert_eq!(
+        compare_counts("n_macrocycles", |m| m
+            .rings()
+            .iter()
+            .filter(|r| r.len() > 8)
+            .count())
+        .0,
+        0
+    );
+    assert_eq!(
+        compare_counts("n_morgan_fragments", |m| lso_chem::morgan_counts(m, 2)
+            .len())
+        .0,
+        0
+    );
+}
+
+#[test]
+fn stereocentre_counts_match_legacy_rdkit() {
+    let (bad, _) = compare_counts("n_chiral_centers", lso_chem::count_stereocentres);
+    assert_eq!(bad, 0);
+}
+
+#[test]
+fn sa_score_matches() {
+    let bad = compare_floats("sa", lso_chem::sa_score);
+    assert!(bad.is_empty(), "{} of 6000 molecules disagree", bad.len());
+}

@@ -1,0 +1,173 @@
+//! Counting possible tetrahedral stereocentres as RDKit's legacy perception does
+//! (`FindMolChiralCenters(mol, includeUnassigned=True)`).
+//!
+//! Atoms are ranked by iterative refinement (element, isotope, then the sorted ranks of their
+//! neighbours, a neighbour counted once per bond order unit, hydrogens included). An atom is a
+//! possible centre when it can be tetrahedral (at most four connections, at most one hydrogen,
+//! three-coordinate only for P, As, S and Se, or N in a three-membered ring) and its neighbours
+//! all have different ranks.
+//!
+//! As in RDKit's legacy perception, a marked centre whose neighbours are all different gets a
+//! configuration label (what R/S is to CIP), and the atoms are ranked again with the labels:
+//! a ring atom between an R and an S branch (1,3,5-substituted cyclohexanes) then has different
+//! neighbours and becomes a possible centre too; this repeats until no label is added.
+
+use crate::mol::{BondOrder, Chirality, IMPLICIT_H, Molecule};
+
+/// Refined atom ranks: equal ranks for atoms the refinement cannot tell apart, given
+/// configuration `labels` (0 for none).
+pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
+    let n = mol.n_atoms();
+    let mut ranks: Vec<u32> = {
+        let keys: Vec<(u8, u16, u8)> = mol
+            .atoms
+            .iter()
+            .zip(labels)
+            .map(|(a, l)| (a.element, a.isotope.unwrap_or(0), *l))
+            .collect();
+        dense_ranks(&keys)
+    };
+    let mut n_classes = count_distinct(&ranks);
+    loop {
+        let keys: Vec<(u32, Vec<u32>)> = (0..n)
+            .map(|i| {
+                let mut nb: Vec<u32> = Vec::new();
+                for &(other, b) in &mol.adjacency[i] {
+                    let times = match mol.bonds[b].order {
+                        BondOrder::Single | BondOrder::Aromatic => 1,
+                        BondOrder::Double => 2,
+                        BondOrder::Triple => 3,
+                        BondOrder::Quadruple => 4,
+                    };
+                    for _ in 0..times {
+                        nb.push(ranks[other] + 1);
+                    }
+                }
+                // hydrogens rank below every heavy atom
+                nb.extend(std::iter::repeat_n(0, mol.atoms[i].total_h() as usize));
+                nb.sort_unstable_by(|a, b| b.cmp(a));
+                (ranks[i], nb)
+            })
+            .collect();
+        let next = dense_ranks(&keys);
+        let classes = count_distinct(&next);
+        ranks = next;
+        if classes == n_classes {
+            return ranks;
+        }
+        n_classes = classes;
+    }
+}
+
+fn dense_ranks<K: Ord + Clone>(keys: &[K]) -> Vec<u32> {
+    let mut sorted: Vec<K> = keys.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    keys.iter()
+        .map(|k| sorted.binary_search(k).expect("present") as u32)
+        .collect()
+}
+
+fn count_distinct(ranks: &[u32]) -> usize {
+    let mut r = ranks.to_vec();
+    r.sort_unstable();
+    r.dedup();
+    r.len()
+}
+
+/// Whether atom `i` can carry tetrahedral chirality at all.
+fn legal_centre(mol: &Molecule, i: usize) -> bool {
+    let atom = &mol.atoms[i];
+    let total_degree = mol.total_degree(i);
+    if total_degree > 4 || total_degree < 3 || atom.total_h() > 1 {
+        return false;
+    }
+    if total_degree == 3 {
+        return match atom.element {
+            15 | 33 => true,
+            16 | 34 => {
+                let ev = mol.twice_bond_valence(i) / 2 + atom.total_h();
+                ev == 4 || (ev == 3 && atom.charge == 1)
+            }
+            7 => mol.rings.iter().any(|r| r.len() == 3 && r.contains(&i)),
+            _ => false,
+        };
+    }
+    true
+}
+
+/// Whether the neighbours of atom `i` all have different ranks.
+fn distinct_neighbours(mol: &Molecule, i: usize, ranks: &[u32]) -> bool {
+    let mut seen: Vec<u32> = mol.adjacency[i].iter().map(|(nb, _)| ranks[*nb]).collect();
+    seen.sort_unstable();
+    let before = seen.len();
+    seen.dedup();
+    seen.len() == before
+}
+
+/// Configuration label (1 or 2) of a marked centre: its mark combined with the parity of the
+/// permutation that sorts its neighbours, in written order, by rank.
+fn configuration(mol: &Molecule, i: usize, ranks: &[u32]) -> u8 {
+    let mut order: Vec<i64> = match mol.stereo_order.get(i) {
+        Some(o) if !o.is_empty() => o
+            .iter()
+            .map(|&nb| {
+                if nb == IMPLICIT_H {
+                    -1
+                } else {
+                    i64::from(ranks[nb])
+                }
+            })
+            .collect(),
+        _ => {
+            let mut o: Vec<i64> = mol.adjacency[i]
+                .iter()
+                .map(|(nb, _)| i64::from(ranks[*nb]))
+                .collect();
+            o.extend(std::iter::repeat_n(-1, mol.atoms[i].total_h() as usize));
+            o
+        }
+    };
+    if order.len() == 3 {
+        // the lone pair stands where a hydrogen would
+        order.insert(1.min(order.len()), -1);
+    }
+    let inversions = (0..order.len())
+        .flat_map(|a| (a + 1..order.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| order[a] > order[b])
+        .count();
+    let clockwise = mol.atoms[i].chirality == Chirality::Clockwise;
+    1 + u8::from(clockwise ^ (inversions % 2 == 1))
+}
+
+/// Number of possible tetrahedral stereocentres (assigned or not), as RDKit's legacy
+/// `FindMolChiralCenters(mol, includeUnassigned=True)` counts them.
+pub fn count_stereocentres(mol: &Molecule) -> usize {
+    let n = mol.n_atoms();
+    let mut labels = vec![0u8; n];
+    let mut ranks = symmetry_ranks(mol, &labels);
+    loop {
+        let mut added = false;
+        for i in 0..n {
+            let marked = matches!(
+                mol.atoms[i].chirality,
+                Chirality::Anticlockwise | Chirality::Clockwise
+            );
+            if labels[i] == 0
+                && marked
+                && legal_centre(mol, i)
+                && distinct_neighbours(mol, i, &ranks)
+            {
+                labels[i] = configuration(mol, i, &ranks);
+                added = true;
+            }
+        }
+        if !added {
+            break;
+        }
+        ranks = symmetry_ranks(mol, &labels);
+    }
+    (0..n)
+        .filter(|&i| legal_centre(mol, i) && distinct_neighbours(mol, i, &ranks))
+        .count()
+}
