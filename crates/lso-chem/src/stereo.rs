@@ -79,7 +79,7 @@ fn count_distinct(ranks: &[u32]) -> usize {
 fn legal_centre(mol: &Molecule, i: usize) -> bool {
     let atom = &mol.atoms[i];
     let total_degree = mol.total_degree(i);
-    if total_degree > 4 || total_degree < 3 || atom.total_h() > 1 {
+    if !(3..=4).contains(&total_degree) || atom.total_h() > 1 {
         return false;
     }
     if total_degree == 3 {
