@@ -148,17 +148,14 @@ pub fn count_stereocentres(mol: &Molecule) -> usize {
     let mut ranks = symmetry_ranks(mol, &labels);
     loop {
         let mut added = false;
-        for i in 0..n {
+        for (i, label) in labels.iter_mut().enumerate() {
             let marked = matches!(
                 mol.atoms[i].chirality,
                 Chirality::Anticlockwise | Chirality::Clockwise
             );
-            if labels[i] == 0
-                && marked
-                && legal_centre(mol, i)
-                && distinct_neighbours(mol, i, &ranks)
+            if *label == 0 && marked && legal_centre(mol, i) && distinct_neighbours(mol, i, &ranks)
             {
-                labels[i] = configuration(mol, i, &ranks);
+                *label = configuration(mol, i, &ranks);
                 added = true;
             }
         }
