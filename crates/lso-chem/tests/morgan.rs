@@ -2,7 +2,10 @@
 
 use lso_chem::{Molecule, connectivity_invariants, morgan_counts};
 
-fn rows() -> Vec<(String, Vec<u32>, Vec<(u32, u32)>)> {
+/// `(smiles, atom invariants, (fragment id, count) pairs)`.
+type Row = (String, Vec<u32>, Vec<(u32, u32)>);
+
+fn rows() -> Vec<Row> {
     include_str!("fixtures/morgan/morgan.tsv")
         .lines()
         .skip(1)
