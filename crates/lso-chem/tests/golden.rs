@@ -159,3 +159,16 @@ fn sa_score_matches() {
     let bad = compare_floats("sa", lso_chem::sa_score);
     assert!(bad.is_empty(), "{} of 6000 molecules disagree", bad.len());
 }
+
+#[test]
+fn penalized_logp_matches() {
+    let bad = compare_floats("penalized_logp", lso_chem::penalized_logp);
+    assert!(bad.is_empty(), "{} of 6000 molecules disagree", bad.len());
+}
+
+/// The paper's training-set values: stereo marks dropped first (all 6,000 agree).
+#[test]
+fn penalized_logp_of_the_standardised_molecule_matches_the_papers_data() {
+    let bad = compare_floats("penalized_logp_paper_data", |m| lso_chem::penalized_logp(&m.without_stereo()));
+    assert!(bad.is_empty(), "{} of 6000 molecules disagree", bad.len());
+}
