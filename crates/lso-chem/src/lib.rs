@@ -17,6 +17,7 @@ mod sa_score;
 mod sanitize;
 mod smarts;
 mod smiles_parse;
+mod smiles_write;
 mod stereo;
 mod valence;
 
@@ -28,4 +29,5 @@ pub use properties::{Properties, penalized_logp, properties};
 pub use sa_score::{bridgehead_atoms, sa_score, spiro_atoms};
 pub use sanitize::SanitizeError;
 pub use smiles_parse::{ParseError, parse_smiles};
+pub use smiles_write::canonical_ranks;
 pub use stereo::count_stereocentres;

@@ -240,6 +240,52 @@ impl Molecule {
             .sum()
     }
 
+    /// The same molecule with atom `i` renumbered to `new_index[i]` (a permutation of
+    /// `0..n_atoms`); bonds keep their order. Used to test that results do not depend on the
+    /// input atom order.
+    ///
+    /// # Panics
+    /// If `new_index` is not a permutation of `0..n_atoms`.
+    pub fn renumbered(&self, new_index: &[usize]) -> Molecule {
+        let n = self.n_atoms();
+        assert_eq!(new_index.len(), n, "one new index per atom");
+        let mut old_of = vec![usize::MAX; n];
+        for (old, &new) in new_index.iter().enumerate() {
+            old_of[new] = old;
+        }
+        assert!(
+            old_of.iter().all(|&o| o != usize::MAX),
+            "new_index must be a permutation"
+        );
+        let mut m = Molecule::default();
+        for &old in &old_of {
+            m.add_atom(self.atoms[old].clone());
+        }
+        for bond in &self.bonds {
+            m.add_bond(
+                new_index[bond.begin],
+                new_index[bond.end],
+                bond.order,
+                bond.direction,
+            );
+        }
+        let map = |v: usize| if v == IMPLICIT_H { v } else { new_index[v] };
+        m.rings = self
+            .rings
+            .iter()
+            .map(|r| r.iter().map(|&a| new_index[a]).collect())
+            .collect();
+        m.stereo_order = if self.stereo_order.is_empty() {
+            Vec::new()
+        } else {
+            old_of
+                .iter()
+                .map(|&old| self.stereo_order[old].iter().map(|&v| map(v)).collect())
+                .collect()
+        };
+        m
+    }
+
     pub(crate) fn add_atom(&mut self, atom: Atom) -> usize {
         self.atoms.push(atom);
         self.adjacency.push(Vec::new());

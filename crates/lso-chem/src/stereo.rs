@@ -97,7 +97,7 @@ fn legal_centre(mol: &Molecule, i: usize) -> bool {
 }
 
 /// Whether the neighbours of atom `i` all have different ranks.
-fn distinct_neighbours(mol: &Molecule, i: usize, ranks: &[u32]) -> bool {
+pub(crate) fn distinct_neighbours(mol: &Molecule, i: usize, ranks: &[u32]) -> bool {
     let mut seen: Vec<u32> = mol.adjacency[i].iter().map(|(nb, _)| ranks[*nb]).collect();
     seen.sort_unstable();
     let before = seen.len();
@@ -107,7 +107,7 @@ fn distinct_neighbours(mol: &Molecule, i: usize, ranks: &[u32]) -> bool {
 
 /// Configuration label (1 or 2) of a marked centre: its mark combined with the parity of the
 /// permutation that sorts its neighbours, in written order, by rank.
-fn configuration(mol: &Molecule, i: usize, ranks: &[u32]) -> u8 {
+pub(crate) fn configuration(mol: &Molecule, i: usize, ranks: &[u32]) -> u8 {
     let mut order: Vec<i64> = match mol.stereo_order.get(i) {
         Some(o) if !o.is_empty() => o
             .iter()

@@ -1,7 +1,7 @@
 //! Explicit and implicit valence, as RDKit computes them.
 
 use crate::element;
-use crate::mol::Molecule;
+use crate::mol::{Atom, Molecule};
 use crate::sanitize::SanitizeError;
 
 /// Charge as it shifts the allowed valences of element `z` (RDKit's convention: sign flipped for
@@ -20,8 +20,17 @@ pub(crate) fn valence_charge(z: u8, charge: i8) -> i32 {
 /// RDKit's explicit valence of atom `i`: bond orders (aromatic 1.5) plus explicit hydrogens,
 /// lowered for aromatic atoms to the nearest allowed valence, rounded half up.
 pub(crate) fn explicit_valence(mol: &Molecule, i: usize) -> Result<u32, SanitizeError> {
-    let atom = &mol.atoms[i];
-    let twice = mol.twice_bond_valence(i) + 2 * u32::from(atom.explicit_h);
+    explicit_valence_of(&mol.atoms[i], mol.twice_bond_valence(i), i)
+}
+
+/// [`explicit_valence`] of `atom` (index `i`, for errors) with bond valences summing to
+/// `twice_bond_valence / 2`.
+pub(crate) fn explicit_valence_of(
+    atom: &Atom,
+    twice_bond_valence: u32,
+    i: usize,
+) -> Result<u32, SanitizeError> {
+    let twice = twice_bond_valence + 2 * u32::from(atom.explicit_h);
     let mut accum = f64::from(twice) / 2.0;
     let valences = element::valences(atom.element);
     let chg = valence_charge(atom.element, atom.charge);
@@ -61,7 +70,11 @@ pub(crate) fn explicit_valence(mol: &Molecule, i: usize) -> Result<u32, Sanitize
 
 /// RDKit's implicit hydrogen count of atom `i` given its explicit valence `ev`.
 pub(crate) fn implicit_hydrogens(mol: &Molecule, i: usize, ev: u32) -> Result<u8, SanitizeError> {
-    let atom = &mol.atoms[i];
+    implicit_hydrogens_of(&mol.atoms[i], i, ev)
+}
+
+/// [`implicit_hydrogens`] of `atom` (index `i`, for errors).
+pub(crate) fn implicit_hydrogens_of(atom: &Atom, i: usize, ev: u32) -> Result<u8, SanitizeError> {
     let valences = element::valences(atom.element);
     if atom.no_implicit || atom.element == 0 || valences.is_empty() {
         return Ok(0);

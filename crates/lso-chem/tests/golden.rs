@@ -169,6 +169,8 @@ fn penalized_logp_matches() {
 /// The paper's training-set values: stereo marks dropped first (all 6,000 agree).
 #[test]
 fn penalized_logp_of_the_standardised_molecule_matches_the_papers_data() {
-    let bad = compare_floats("penalized_logp_paper_data", |m| lso_chem::penalized_logp(&m.without_stereo()));
+    let bad = compare_floats("penalized_logp_paper_data", |m| {
+        lso_chem::penalized_logp(&m.without_stereo())
+    });
     assert!(bad.is_empty(), "{} of 6000 molecules disagree", bad.len());
 }
