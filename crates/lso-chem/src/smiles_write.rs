@@ -11,10 +11,14 @@
 use crate::mol::{Atom, BondOrder, Chirality, IMPLICIT_H, Molecule};
 use crate::{stereo, valence};
 
+/// Invariant of an atom for canonical ranking: element, aromatic, charge, isotope, degree,
+/// hydrogens, in a ring, marked chiral.
+type AtomKey = (u8, bool, i8, u16, usize, u32, bool, u8);
+
 /// Canonical rank of every atom (a permutation of `0..n`).
 pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
     let n = mol.n_atoms();
-    let keys: Vec<(u8, bool, i8, u16, usize, u32, bool, u8)> = (0..n)
+    let keys: Vec<AtomKey> = (0..n)
         .map(|i| {
             let a = &mol.atoms[i];
             let chir = match a.chirality {
