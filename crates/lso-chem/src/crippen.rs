@@ -14,10 +14,17 @@ struct AtomType {
     logp: f64,
 }
 
-fn types() -> &'static [AtomType] {
-    static TYPES: OnceLock<Vec<AtomType>> = OnceLock::new();
-    TYPES.get_or_init(|| {
-        include_str!("../data/crippen.txt")
+/// The atom types, and for each element the indices of the types whose first atom can match it
+/// (in table order).
+struct Table {
+    types: Vec<AtomType>,
+    by_element: Vec<Vec<usize>>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let types: Vec<AtomType> = include_str!("../data/crippen.txt")
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .map(|l| {
@@ -30,7 +37,20 @@ fn types() -> &'static [AtomType] {
                         .expect("the shipped Crippen table has numbers"),
                 }
             })
-            .collect()
+            .collect();
+        let by_element = (0..=118u8)
+            .map(|z| {
+                (0..types.len())
+                    .filter(|&t| {
+                        types[t]
+                            .pattern
+                            .root_elements()
+                            .is_none_or(|els| els.contains(&z))
+                    })
+                    .collect()
+            })
+            .collect();
+        Table { types, by_element }
     })
 }
 
@@ -82,11 +102,12 @@ pub(crate) fn hydrogen_expanded(mol: &Molecule) -> MatchGraph {
 /// ```
 pub fn crippen_logp(mol: &Molecule) -> f64 {
     let g = hydrogen_expanded(mol);
-    let types = types();
+    let table = table();
     (0..g.atoms.len())
         .map(|atom| {
-            types
+            table.by_element[usize::from(g.atoms[atom].element)]
                 .iter()
+                .map(|&t| &table.types[t])
                 .find(|t| t.pattern.matches_at(&g, atom))
                 .map_or(0.0, |t| t.logp)
         })

@@ -58,7 +58,7 @@ pub fn morgan_counts(mol: &Molecule, radius: usize) -> BTreeMap<u32, u32> {
     }
     let mut next = current.clone();
     let mut neighbourhoods: Vec<Vec<u64>> = vec![vec![0; words]; n];
-    let mut seen: Vec<Vec<u64>> = Vec::new();
+    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
     let mut dead = vec![false; n];
     for layer in 0..radius {
         let mut round = neighbourhoods.clone();
@@ -93,11 +93,10 @@ pub fn morgan_counts(mol: &Molecule, radius: usize) -> BTreeMap<u32, u32> {
         }
         this_round.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         for (env, invariant, atom) in this_round {
-            if seen.contains(&env) {
-                dead[atom] = true;
-            } else {
+            if seen.insert(env) {
                 *counts.entry(invariant).or_insert(0) += 1;
-                seen.push(env);
+            } else {
+                dead[atom] = true;
             }
         }
         current.clone_from(&next);

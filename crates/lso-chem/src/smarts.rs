@@ -74,6 +74,27 @@ pub(crate) struct Smarts {
 }
 
 impl Expr {
+    /// Elements this expression can match, or `None` for any element.
+    fn elements(&self) -> Option<Vec<u8>> {
+        match self {
+            Self::Prim(Prim::Element { z, .. }) => Some(vec![*z]),
+            Self::Prim(_) | Self::Not(_) => None,
+            Self::Or(es) => {
+                let mut all = Vec::new();
+                for e in es {
+                    all.extend(e.elements()?);
+                }
+                all.sort_unstable();
+                all.dedup();
+                Some(all)
+            }
+            Self::And(es) => es
+                .iter()
+                .filter_map(Expr::elements)
+                .reduce(|a, b| a.into_iter().filter(|z| b.contains(z)).collect()),
+        }
+    }
+
     fn eval(&self, a: &AtomFacts) -> bool {
         match self {
             Self::Prim(p) => match *p {
@@ -177,6 +198,11 @@ impl Smarts {
             edges.push((p, atom, bond.take().unwrap_or(BondQuery::Default)));
         }
         *prev = Some(atom);
+    }
+
+    /// Elements the pattern's first atom can match, or `None` for any.
+    pub(crate) fn root_elements(&self) -> Option<Vec<u8>> {
+        self.atoms[0].elements()
     }
 
     /// Whether the pattern matches with its first atom on `root`.

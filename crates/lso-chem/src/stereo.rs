@@ -19,19 +19,30 @@ use crate::mol::{BondOrder, Chirality, IMPLICIT_H, Molecule};
 pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
     let n = mol.n_atoms();
     let mut ranks: Vec<u32> = {
-        let keys: Vec<(u8, u16, u8)> = mol
+        let keys: Vec<(u8, u16, u32, u8)> = mol
             .atoms
             .iter()
             .zip(labels)
-            .map(|(a, l)| (a.element, a.isotope.unwrap_or(0), *l))
+            .map(|(a, l)| (a.element, a.isotope.unwrap_or(0), a.total_h(), *l))
             .collect();
         dense_ranks(&keys)
     };
     let mut n_classes = count_distinct(&ranks);
+    // neighbour ranks (+1; hydrogens 0), a neighbour repeated per bond order unit, sorted
+    // descending; atoms never carry more than MAX_SLOTS such entries in practice, and a longer
+    // list keeps its first MAX_SLOTS after sorting (still a valid, if coarser, invariant)
+    const MAX_SLOTS: usize = 12;
     loop {
-        let keys: Vec<(u32, Vec<u32>)> = (0..n)
+        let keys: Vec<(u32, [u32; MAX_SLOTS])> = (0..n)
             .map(|i| {
-                let mut nb: Vec<u32> = Vec::new();
+                let mut nb = [0u32; MAX_SLOTS];
+                let mut len = 0;
+                let mut push = |v: u32| {
+                    if len < MAX_SLOTS {
+                        nb[len] = v;
+                        len += 1;
+                    }
+                };
                 for &(other, b) in &mol.adjacency[i] {
                     let times = match mol.bonds[b].order {
                         BondOrder::Single | BondOrder::Aromatic => 1,
@@ -40,11 +51,10 @@ pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
                         BondOrder::Quadruple => 4,
                     };
                     for _ in 0..times {
-                        nb.push(ranks[other] + 1);
+                        push(ranks[other] + 1);
                     }
                 }
-                // hydrogens rank below every heavy atom
-                nb.extend(std::iter::repeat_n(0, mol.atoms[i].total_h() as usize));
+                // hydrogens are the zero entries
                 nb.sort_unstable_by(|a, b| b.cmp(a));
                 (ranks[i], nb)
             })

@@ -36,6 +36,24 @@ enum Command {
         /// The run directory.
         dir: PathBuf,
     },
+    /// Molecules: properties and (later) the JT-VAE.
+    #[command(subcommand)]
+    Chem(ChemCommand),
+}
+
+#[derive(Subcommand)]
+enum ChemCommand {
+    /// Read one SMILES per line and write a TSV table with the header
+    /// `smiles valid canonical_smiles logp sa cycle penalized_logp error`, one row per input
+    /// line, in order. Streams: memory stays bounded for any input size.
+    Props {
+        /// Input file, or `-` for standard input.
+        #[arg(long, default_value = "-")]
+        input: PathBuf,
+        /// Output file, or `-` for standard output.
+        #[arg(long, default_value = "-")]
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,7 +70,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run { config, out } => optimise(&config, &out),
         Command::Resume { dir } => optimise(&dir.join("config.toml"), &dir),
+        Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
     }
+}
+
+fn chem_props(input: &Path, output: &Path) -> anyhow::Result<()> {
+    use std::io::{BufReader, BufWriter, Read, Write};
+    let reader: Box<dyn Read> = if input == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(input)
+                .with_context(|| format!("opening input {}", input.display()))?,
+        )
+    };
+    let writer: Box<dyn Write> = if output == Path::new("-") {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(
+            std::fs::File::create(output)
+                .with_context(|| format!("creating output {}", output.display()))?,
+        )
+    };
+    let summary = lso_chem::write_props(
+        BufReader::with_capacity(1 << 16, reader),
+        BufWriter::with_capacity(1 << 16, writer),
+    )
+    .context("writing the properties table")?;
+    eprintln!("{} lines, {} valid molecules", summary.lines, summary.valid);
+    Ok(())
 }
 
 fn optimise(config_path: &Path, out: &Path) -> anyhow::Result<()> {

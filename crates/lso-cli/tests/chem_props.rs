@@ -1,0 +1,74 @@
+//! `lso chem props` on real input, from a file and through pipes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const LSO: &str = env!("CARGO_BIN_EXE_lso");
+
+#[test]
+fn props_from_a_file_match_the_library() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.smi");
+    let output = tmp.path().join("out.tsv");
+    std::fs::write(
+        &input,
+        "CC(=O)Oc1ccccc1C(=O)O\nnot a smiles\nC[C@H](N)C(=O)O\n",
+    )
+    .unwrap();
+    let out = Command::new(LSO)
+        .args(["chem", "props", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&output).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0], lso_chem::PROPS_HEADER);
+    assert_eq!(lines[1], lso_chem::props_row("CC(=O)Oc1ccccc1C(=O)O").0);
+    assert!(lines[2].starts_with("not\t0\t"), "{}", lines[2]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 lines, 2 valid"));
+}
+
+#[test]
+fn props_stream_through_pipes() {
+    let mut child = Command::new(LSO)
+        .args(["chem", "props"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"c1ccncc1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("c1ccncc1\t1\tc1ccncc1\t"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_input_file_is_named() {
+    let out = Command::new(LSO)
+        .args(["chem", "props", "--input", "/nonexistent/x.smi"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.smi"));
+}
