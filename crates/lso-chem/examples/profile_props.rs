@@ -3,6 +3,9 @@ use std::time::Instant;
 
 use lso_chem::*;
 
+/// A named stage timed over every molecule.
+type Stage = (&'static str, Box<dyn Fn(&Molecule) -> f64>);
+
 fn main() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -17,7 +20,7 @@ fn main() {
         .map(|s| Molecule::from_smiles(s).unwrap())
         .collect();
     let parse = t.elapsed();
-    let stages: Vec<(&str, Box<dyn Fn(&Molecule) -> f64>)> = vec![
+    let stages: Vec<Stage> = vec![
         ("crippen", Box::new(crippen_logp)),
         ("morgan", Box::new(|m| morgan_counts(m, 2).len() as f64)),
         ("stereo", Box::new(|m| count_stereocentres(m) as f64)),
@@ -34,7 +37,7 @@ fn main() {
     );
     for (name, f) in stages {
         let t = Instant::now();
-        let s: f64 = mols.iter().map(|m| f(m)).sum();
+        let s: f64 = mols.iter().map(&f).sum();
         println!(
             "{name}: {:.1} us/mol ({s})",
             t.elapsed().as_secs_f64() * 1e6 / mols.len() as f64
