@@ -59,6 +59,9 @@ fn donor_electrons(
         1 if cyclic_multiple => 1,
         1 if atom.charge == 1 => 0,
         1 => return None,
+        // a lone-pair atom with an exocyclic multiple bond gives one electron: thiophene
+        // S-oxide (4 + 1) is not aromatic in RDKit, nor is a 7-ring sulfoxide (6 + 1)
+        _ if exocyclic_multiple.is_some() => 1,
         _ if cyclic_multiple => 1,
         _ => 2,
     };

@@ -62,8 +62,70 @@ impl Molecule {
     /// ```
     pub fn from_smiles(smiles: &str) -> Result<Self, SanitizeError> {
         let mut mol = smiles_parse::parse_smiles(smiles)?;
+        mol.remove_plain_hydrogens();
         mol.sanitize()?;
         Ok(mol)
+    }
+
+    /// Fold hydrogen atoms into their neighbour's hydrogen count, as RDKit does when it reads
+    /// SMILES: a hydrogen atom is removed when it has no isotope, charge or atom class and one
+    /// bond, single, to an atom other than hydrogen. `[2H]`, `[H+]` and `[H][H]` stay atoms.
+    pub fn remove_plain_hydrogens(&mut self) {
+        let removable: Vec<bool> = (0..self.n_atoms())
+            .map(|i| {
+                let a = &self.atoms[i];
+                a.element == 1
+                    && a.isotope.is_none()
+                    && a.charge == 0
+                    && a.atom_class == 0
+                    && a.explicit_h == 0
+                    && self.adjacency[i].len() == 1
+                    && {
+                        let (nb, b) = self.adjacency[i][0];
+                        self.atoms[nb].element != 1 && self.bonds[b].order == crate::BondOrder::Single
+                    }
+            })
+            .collect();
+        if !removable.iter().any(|&r| r) {
+            return;
+        }
+        let mut new_index = vec![usize::MAX; self.n_atoms()];
+        let mut next = 0;
+        for (i, r) in removable.iter().enumerate() {
+            if !r {
+                new_index[i] = next;
+                next += 1;
+            }
+        }
+        let mut m = Molecule::default();
+        for (i, a) in self.atoms.iter().enumerate() {
+            if !removable[i] {
+                let mut a = a.clone();
+                a.explicit_h += self.adjacency[i].iter().filter(|(nb, _)| removable[*nb]).count() as u8;
+                m.add_atom(a);
+            }
+        }
+        for bond in &self.bonds {
+            if !removable[bond.begin] && !removable[bond.end] {
+                m.add_bond(new_index[bond.begin], new_index[bond.end], bond.order, bond.direction);
+            }
+        }
+        if !self.stereo_order.is_empty() {
+            m.stereo_order = (0..self.n_atoms())
+                .filter(|&i| !removable[i])
+                .map(|i| {
+                    self.stereo_order[i]
+                        .iter()
+                        .map(|&v| match v {
+                            crate::mol::IMPLICIT_H => v,
+                            v if removable[v] => crate::mol::IMPLICIT_H,
+                            v => new_index[v],
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        *self = m;
     }
 
     /// Sanitise a parsed molecule in place.
