@@ -202,7 +202,10 @@ pub(crate) fn perceive(mol: &mut Molecule) {
         let bond = mol
             .bond_between(a, b)
             .expect("consecutive ring atoms are bonded");
-        mol.bonds[bond].order = BondOrder::Aromatic;
+        // a ring triple bond stays triple between aromatic atoms, as in RDKit (benzyne)
+        if matches!(mol.bonds[bond].order, BondOrder::Single | BondOrder::Double) {
+            mol.bonds[bond].order = BondOrder::Aromatic;
+        }
     }
 }
 

@@ -39,6 +39,16 @@ pub enum SanitizeError {
         /// The atoms that needed a double bond.
         atoms: String,
     },
+    /// An atom would carry unpaired electrons; radicals are not supported.
+    #[error("atom #{atom} {symbol} has valence {valence}, which its element allows only as a radical; radicals are not supported")]
+    Radical {
+        /// Atom index.
+        atom: usize,
+        /// Element symbol.
+        symbol: &'static str,
+        /// Its valence after kekulisation.
+        valence: u32,
+    },
     /// An atom is marked aromatic outside any ring.
     #[error("non-ring atom #{atom} is marked aromatic")]
     AromaticOutsideRing {
@@ -148,6 +158,31 @@ impl Molecule {
             }
         }
         kekulize::kekulize(self, &total)?;
+        for i in 0..self.n_atoms() {
+            let a = &self.atoms[i];
+            let allowed = crate::element::valences(a.element);
+            if a.element == 0 || allowed.is_empty() {
+                continue;
+            }
+            let ev = self.twice_bond_valence(i) / 2 + a.total_h();
+            let chg = valence::valence_charge(a.element, a.charge);
+            let fits = allowed.iter().any(|&v| i64::from(v) + i64::from(chg) == i64::from(ev));
+            let max = allowed.iter().map(|&v| i64::from(v) + i64::from(chg)).max().unwrap_or(0);
+            if i64::from(ev) > max && a.aromatic {
+                return Err(SanitizeError::Valence {
+                    atom: i,
+                    symbol: a.symbol(),
+                    valence: ev,
+                });
+            }
+            if !fits && i64::from(ev) < max {
+                return Err(SanitizeError::Radical {
+                    atom: i,
+                    symbol: a.symbol(),
+                    valence: ev,
+                });
+            }
+        }
         aromaticity::perceive(self);
         Ok(())
     }
