@@ -40,7 +40,9 @@ pub enum SanitizeError {
         atoms: String,
     },
     /// An atom would carry unpaired electrons; radicals are not supported.
-    #[error("atom #{atom} {symbol} has valence {valence}, which its element allows only as a radical; radicals are not supported")]
+    #[error(
+        "atom #{atom} {symbol} has valence {valence}, which its element allows only as a radical; radicals are not supported"
+    )]
     Radical {
         /// Atom index.
         atom: usize,
@@ -92,7 +94,8 @@ impl Molecule {
                     && self.adjacency[i].len() == 1
                     && {
                         let (nb, b) = self.adjacency[i][0];
-                        self.atoms[nb].element != 1 && self.bonds[b].order == crate::BondOrder::Single
+                        self.atoms[nb].element != 1
+                            && self.bonds[b].order == crate::BondOrder::Single
                     }
             })
             .collect();
@@ -111,13 +114,21 @@ impl Molecule {
         for (i, a) in self.atoms.iter().enumerate() {
             if !removable[i] {
                 let mut a = a.clone();
-                a.explicit_h += self.adjacency[i].iter().filter(|(nb, _)| removable[*nb]).count() as u8;
+                a.explicit_h += self.adjacency[i]
+                    .iter()
+                    .filter(|(nb, _)| removable[*nb])
+                    .count() as u8;
                 m.add_atom(a);
             }
         }
         for bond in &self.bonds {
             if !removable[bond.begin] && !removable[bond.end] {
-                m.add_bond(new_index[bond.begin], new_index[bond.end], bond.order, bond.direction);
+                m.add_bond(
+                    new_index[bond.begin],
+                    new_index[bond.end],
+                    bond.order,
+                    bond.direction,
+                );
             }
         }
         if !self.stereo_order.is_empty() {
@@ -166,8 +177,14 @@ impl Molecule {
             }
             let ev = self.twice_bond_valence(i) / 2 + a.total_h();
             let chg = valence::valence_charge(a.element, a.charge);
-            let fits = allowed.iter().any(|&v| i64::from(v) + i64::from(chg) == i64::from(ev));
-            let max = allowed.iter().map(|&v| i64::from(v) + i64::from(chg)).max().unwrap_or(0);
+            let fits = allowed
+                .iter()
+                .any(|&v| i64::from(v) + i64::from(chg) == i64::from(ev));
+            let max = allowed
+                .iter()
+                .map(|&v| i64::from(v) + i64::from(chg))
+                .max()
+                .unwrap_or(0);
             if i64::from(ev) > max && a.aromatic {
                 return Err(SanitizeError::Valence {
                     atom: i,

@@ -18,7 +18,8 @@ fn edge_cases_match_rdkit() {
             (_, Err(e)) => bad.push(format!("{smiles}: RDKit accepts it, we reject it: {e}")),
             (_, Ok(m)) => {
                 let p = properties(&m);
-                let close = |ours: f64, col: usize| (ours - c[col].parse::<f64>().unwrap()).abs() <= 1e-6;
+                let close =
+                    |ours: f64, col: usize| (ours - c[col].parse::<f64>().unwrap()).abs() <= 1e-6;
                 let exact = |ours: usize, col: usize| ours == c[col].parse::<usize>().unwrap();
                 for (name, ok) in [
                     ("logp", close(p.logp, 2)),

@@ -5,14 +5,22 @@ use lso_chem::{Molecule, props_row};
 use proptest::prelude::*;
 
 const ALPHABET: &[&str] = &[
-    "C", "c", "N", "n", "O", "o", "S", "s", "P", "F", "Cl", "Br", "I", "B", "*", "[", "]", "(", ")",
-    "=", "#", "$", ":", "/", "\\", "-", "+", "@", "@@", "H", "1", "2", "3", "%10", "%(123)", ".",
-    "[nH]", "[NH+]", "[O-]", "[C@H]", "[2H]", "[Se]", "[se]", "[Na+]", "0", "9", "é", " ", "\t",
+    "C", "c", "N", "n", "O", "o", "S", "s", "P", "F", "Cl", "Br", "I", "B", "*", "[", "]", "(",
+    ")", "=", "#", "$", ":", "/", "\\", "-", "+", "@", "@@", "H", "1", "2", "3", "%10", "%(123)",
+    ".", "[nH]", "[NH+]", "[O-]", "[C@H]", "[2H]", "[Se]", "[se]", "[Na+]", "0", "9", "é", " ",
+    "\t",
 ];
 
 fn zinc() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/zinc/zinc_subset.txt");
-    std::fs::read_to_string(path).unwrap().lines().map(str::to_owned).collect()
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/zinc/zinc_subset.txt"
+    );
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn check(smiles: &str) -> Result<(), TestCaseError> {
@@ -25,7 +33,13 @@ fn check(smiles: &str) -> Result<(), TestCaseError> {
         for stereo in [false, true] {
             let canon = mol.to_smiles(stereo);
             let again = Molecule::from_smiles(&canon);
-            prop_assert!(again.is_ok(), "{} -> {} does not read back: {:?}", smiles, canon, again.err());
+            prop_assert!(
+                again.is_ok(),
+                "{} -> {} does not read back: {:?}",
+                smiles,
+                canon,
+                again.err()
+            );
             prop_assert_eq!(again.unwrap().to_smiles(stereo), canon);
         }
     }
