@@ -286,7 +286,9 @@ impl Molecule {
         m
     }
 
-    pub(crate) fn add_atom(&mut self, atom: Atom) -> usize {
+    /// Add an atom; returns its index. Build a molecule with [`Molecule::add_atom`] and
+    /// [`Molecule::add_bond`], then [`Molecule::sanitize`] it.
+    pub fn add_atom(&mut self, atom: Atom) -> usize {
         self.atoms.push(atom);
         self.adjacency.push(Vec::new());
         self.atoms.len() - 1

@@ -149,6 +149,95 @@ impl Molecule {
         *self = m;
     }
 
+    /// A kekulé form: aromatic bonds replaced by single and double bonds and aromatic flags
+    /// cleared (RDKit's `Kekulize(mol, clearAromaticFlags=True)`); hydrogen counts are kept
+    /// (as explicit counts, so they do not depend on the new bond orders).
+    ///
+    /// # Errors
+    /// [`SanitizeError::Kekulize`] when no alternation fits.
+    pub fn kekulized(&self) -> Result<Molecule, SanitizeError> {
+        let mut m = self.clone();
+        let total: Vec<u32> = (0..m.n_atoms())
+            .map(|i| m.twice_bond_valence(i).div_ceil(2) + m.atoms[i].total_h())
+            .collect();
+        let total = (0..m.n_atoms())
+            .map(|i| {
+                valence::explicit_valence(&m, i).map(|ev| ev + u32::from(m.atoms[i].implicit_h))
+            })
+            .collect::<Result<Vec<u32>, _>>()
+            .unwrap_or(total);
+        kekulize::kekulize(&mut m, &total)?;
+        for a in &mut m.atoms {
+            a.aromatic = false;
+            a.explicit_h += a.implicit_h;
+            a.implicit_h = 0;
+            a.no_implicit = true;
+        }
+        Ok(m)
+    }
+
+    /// The substructure on `atoms` (in that order): each atom reduced to its element and
+    /// charge, with every bond between two of them; not sanitised. This is how the JT-VAE cuts
+    /// a cluster out of a (kekulé) molecule before reading it as a molecule of its own.
+    pub fn fragment(&self, atoms: &[usize]) -> Molecule {
+        let mut m = Molecule::default();
+        let mut index = vec![usize::MAX; self.n_atoms()];
+        for (k, &a) in atoms.iter().enumerate() {
+            let mut atom = crate::Atom::new(self.atoms[a].element);
+            atom.charge = self.atoms[a].charge;
+            m.add_atom(atom);
+            index[a] = k;
+        }
+        for bond in &self.bonds {
+            let (b, e) = (index[bond.begin], index[bond.end]);
+            if b != usize::MAX && e != usize::MAX {
+                m.add_bond(b, e, bond.order, crate::BondDirection::None);
+            }
+        }
+        m
+    }
+
+    /// Parse SMILES into a kekulé molecule: aromatic input is sanitised and kekulised, kekulé
+    /// input is sanitised without aromaticity perception, so its bond orders stay as written.
+    ///
+    /// # Errors
+    /// [`SanitizeError`].
+    pub fn from_smiles_kekule(smiles: &str) -> Result<Self, SanitizeError> {
+        let mut mol = smiles_parse::parse_smiles(smiles)?;
+        mol.remove_plain_hydrogens();
+        if mol.atoms.iter().any(|a| a.aromatic)
+            || mol
+                .bonds
+                .iter()
+                .any(|b| b.order == crate::BondOrder::Aromatic)
+        {
+            mol.sanitize()?;
+            mol.kekulized()
+        } else {
+            mol.sanitize_kekule()?;
+            Ok(mol)
+        }
+    }
+
+    /// Sanitise a molecule without aromatic atoms or bonds, keeping its kekulé bond orders:
+    /// valence checks, implicit hydrogens and rings, but no aromaticity perception.
+    ///
+    /// # Errors
+    /// [`SanitizeError`], and [`SanitizeError::AromaticOutsideRing`] for an aromatic atom (use
+    /// [`Molecule::sanitize`] for aromatic input).
+    pub fn sanitize_kekule(&mut self) -> Result<(), SanitizeError> {
+        if let Some(i) = self.atoms.iter().position(|a| a.aromatic) {
+            return Err(SanitizeError::AromaticOutsideRing { atom: i });
+        }
+        for i in 0..self.n_atoms() {
+            let ev = valence::explicit_valence(self, i)?;
+            let h = valence::implicit_hydrogens(self, i, ev)?;
+            self.atoms[i].implicit_h = h;
+        }
+        self.rings = rings::find_rings(self).symmetrised;
+        Ok(())
+    }
+
     /// Sanitise a parsed molecule in place.
     ///
     /// # Errors

@@ -84,6 +84,8 @@ impl Parser<'_> {
         let mut branches: Vec<(usize, usize)> = Vec::new(); // (atom, position of '(')
         let mut rings: HashMap<u32, RingOpen> = HashMap::new();
         let mut ring_positions: HashMap<u32, usize> = HashMap::new();
+        // (ring number, closing atom, opening atom, bond symbol) of each closed ring bond
+        let mut closures: Vec<(u32, usize, usize, Option<BondSpec>)> = Vec::new();
         while let Some(c) = self.peek() {
             let pos = self.i;
             match c {
@@ -171,13 +173,18 @@ impl Parser<'_> {
                             return self
                                 .err(pos, format!("ring bond {number} closes on its own atom"));
                         }
-                        if self.mol.bond_between(open.atom, atom).is_some() {
+                        if self.mol.bond_between(open.atom, atom).is_some()
+                            || closures.iter().any(|&(_, a, b, _)| {
+                                (a, b) == (atom, open.atom) || (a, b) == (open.atom, atom)
+                            })
+                        {
                             return self.err(
                                 pos,
                                 format!("ring bond {number} duplicates an existing bond"),
                             );
                         }
-                        self.connect(open.atom, atom, spec);
+                        // RDKit adds ring-closure bonds after all chain bonds, by ring number
+                        closures.push((number, atom, open.atom, spec));
                         self.order[atom].push(open.atom);
                         if let Some(slot) = self.order[open.atom]
                             .iter_mut()
@@ -224,6 +231,10 @@ impl Parser<'_> {
         }
         if let Some((number, pos)) = ring_positions.iter().min_by_key(|(_, p)| **p) {
             return self.err(*pos, format!("ring bond {number} is never closed"));
+        }
+        closures.sort_by_key(|c| c.0);
+        for (_, closing, opening, spec) in closures {
+            self.connect(closing, opening, spec);
         }
         Ok(())
     }

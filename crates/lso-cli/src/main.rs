@@ -54,6 +54,17 @@ enum ChemCommand {
         #[arg(long, default_value = "-")]
         output: PathBuf,
     },
+    /// Build the JT-VAE cluster vocabulary (canonical kekulé SMILES, one per line, sorted) of
+    /// the molecules in a file (one SMILES per line). Molecules that cannot be decomposed are
+    /// reported on standard error with their line and skipped.
+    Vocab {
+        /// Input file of SMILES.
+        #[arg(long)]
+        input: PathBuf,
+        /// Output vocabulary file.
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,7 +82,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run { config, out } => optimise(&config, &out),
         Command::Resume { dir } => optimise(&dir.join("config.toml"), &dir),
         Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
+        Command::Chem(ChemCommand::Vocab { input, output }) => chem_vocab(&input, &output),
     }
+}
+
+fn chem_vocab(input: &Path, output: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    let (vocab, failures) = lso_jtvae::Vocabulary::build(lines.iter().copied());
+    for (smiles, error) in &failures {
+        let line = lines.iter().position(|l| l == smiles).map_or(0, |k| k + 1);
+        eprintln!("line {line}: {smiles}: {error}");
+    }
+    std::fs::write(output, vocab.to_text())
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!(
+        "{} molecules, {} skipped, {} clusters in the vocabulary",
+        lines.len(),
+        failures.len(),
+        vocab.len()
+    );
+    Ok(())
 }
 
 fn chem_props(input: &Path, output: &Path) -> anyhow::Result<()> {

@@ -72,3 +72,28 @@ fn a_missing_input_file_is_named() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.smi"));
 }
+
+#[test]
+fn vocab_lists_the_clusters_and_reports_bad_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.smi");
+    let output = tmp.path().join("vocab.txt");
+    std::fs::write(&input, "CCc1ccccc1\nC1CC\nOC1CCNCC1\n").unwrap();
+    let out = Command::new(LSO)
+        .args(["chem", "vocab", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vocab = std::fs::read_to_string(&output).unwrap();
+    assert_eq!(vocab, "C1C=CC=CC=1\nC1CCNCC1\nCC\nCO\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2: C1CC"), "{err}");
+    assert!(err.contains("3 molecules, 1 skipped, 4 clusters"), "{err}");
+}
