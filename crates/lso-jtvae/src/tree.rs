@@ -70,8 +70,7 @@ pub fn decompose(mol: &Molecule) -> JunctionTree {
     clusters.retain(|c| !c.is_empty());
     let member = membership(&clusters, n);
     let mut weights: BTreeMap<(usize, usize), u32> = BTreeMap::new();
-    for a in 0..n {
-        let around = &member[a];
+    for (a, around) in member.iter().enumerate() {
         if around.len() <= 1 {
             continue;
         }
