@@ -49,31 +49,35 @@ fn ei_parts(u: f64) -> (f64, f64, f64) {
         let h = u * cdf + pdf;
         return (h.ln(), cdf / h, pdf / h);
     }
-    // x = -u; Mills ratio R(x) = Φ(-x) / φ(x) by Lentz's continued fraction
+    // x = -u. The Mills ratio R = Φ(-x)/φ(x) = 1/(x + S) with the continued fraction
+    // S = 1/(x + 2/(x + 3/(x + ...))); then h/φ(u) = 1 - xR = S R, free of cancellation.
     let x = -u;
-    let mills = {
-        let tiny = 1e-300;
-        let mut f = x.max(tiny);
-        let (mut c, mut d) = (f, 0.0);
-        for k in 1..200 {
-            let a = k as f64;
-            d = x + a * d;
-            d = if d.abs() < tiny { tiny } else { d };
-            c = x + a / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            d = 1.0 / d;
-            let delta = c * d;
-            f *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        1.0 / f
-    };
-    // h = φ(u) (1 - x R)
-    let one_minus = (1.0 - x * mills).max(f64::MIN_POSITIVE);
+    let s = 1.0 / continued_fraction(x, 2);
+    let mills = 1.0 / (x + s);
+    let one_minus = s * mills;
     let log_h = -0.5 * u * u - 0.5 * (2.0 * std::f64::consts::PI).ln() + one_minus.ln();
     (log_h, mills / one_minus, 1.0 / one_minus)
+}
+
+/// `x + k/(x + (k+1)/(x + ...))` by Lentz's method, for `x >= 3`.
+fn continued_fraction(x: f64, k: usize) -> f64 {
+    let tiny = 1e-300;
+    let mut f = x;
+    let (mut c, mut d) = (f, 0.0);
+    for j in k..k + 500 {
+        let a = j as f64;
+        d = x + a * d;
+        d = if d.abs() < tiny { tiny } else { d };
+        c = x + a / c;
+        c = if c.abs() < tiny { tiny } else { c };
+        d = 1.0 / d;
+        let delta = c * d;
+        f *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    f
 }
 
 /// `log EI` for maximisation at incumbent `best`, with its derivatives with respect to the mean
