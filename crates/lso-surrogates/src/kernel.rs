@@ -1,0 +1,38 @@
+//! Stationary ARD kernels.
+
+/// A stationary kernel with one lengthscale per input coordinate (ARD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernel {
+    /// `s² exp(-r²/2)`, `r² = Σ (x_d - x'_d)² / l_d²` (the paper's kernel).
+    #[default]
+    SquaredExponential,
+    /// `s² (1 + √5 r + 5r²/3) exp(-√5 r)`.
+    Matern52,
+}
+
+const SQRT5: f64 = 2.236_067_977_499_79;
+
+impl Kernel {
+    /// Kernel value from the scaled squared distance `r2` and signal variance.
+    pub(crate) fn value(self, r2: f64, signal: f64) -> f64 {
+        match self {
+            Self::SquaredExponential => signal * (-0.5 * r2).exp(),
+            Self::Matern52 => {
+                let r = r2.sqrt();
+                signal * (1.0 + SQRT5 * r + 5.0 / 3.0 * r2) * (-SQRT5 * r).exp()
+            }
+        }
+    }
+
+    /// `g(r²)` such that `∂k/∂x_d = -g · (x_d - x'_d) / l_d²` and
+    /// `∂k/∂log l_d = g · (x_d - x'_d)² / l_d²`.
+    pub(crate) fn radial(self, r2: f64, signal: f64) -> f64 {
+        match self {
+            Self::SquaredExponential => signal * (-0.5 * r2).exp(),
+            Self::Matern52 => {
+                let r = r2.sqrt();
+                signal * 5.0 / 3.0 * (1.0 + SQRT5 * r) * (-SQRT5 * r).exp()
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Surrogate models of the objective over the latent space.
+//!
+//! * [`ExactGp`]: Gaussian-process regression with an ARD squared-exponential or Matérn-5/2
+//!   kernel, Gaussian noise and a constant mean; hyperparameters by maximising the log marginal
+//!   likelihood with analytic gradients (bounded L-BFGS over log-parameters, with restarts).
+//!   Fitting costs `O(n³)` time and `O(n²)` memory, so it suits up to a few thousand points.
+//!
+//! Inputs and targets are standardised inside every model: each input coordinate to mean 0 and
+//! (population) standard deviation 1, targets likewise; hyperparameters live in that
+//! standardised space, and predictions and their gradients are returned in the original units.
+//! Models implement [`lso_optim::Posterior`], so acquisition functions use them directly.
+
+mod error;
+mod exact_gp;
+mod kernel;
+mod standardise;
+
+pub use error::{Result, SurrogateError};
+pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
+pub use kernel::Kernel;
