@@ -3,6 +3,8 @@
 //! * [`minimise_bounded`]: a projected L-BFGS minimiser with box bounds (infinite bounds give
 //!   plain L-BFGS), the quasi-Newton method the paper runs (scipy's L-BFGS-B) for its
 //!   acquisition maximisation and that the surrogates use to fit hyperparameters.
+//! * [`maximise_multistart`] and [`data_bounds`]: the paper's acquisition maximisation (20
+//!   starts from the prior and the best data, box from the data's 99.9th percentile).
 //! * [`Posterior`]: what a surrogate offers (mean and variance with input gradients).
 //! * [`ExpectedImprovement`], [`ProbabilityOfImprovement`], [`UpperConfidenceBound`]: acquisition
 //!   functions with gradients.
@@ -14,6 +16,7 @@
 mod acquisition;
 mod error;
 mod lbfgs;
+mod multistart;
 mod normal;
 
 pub use acquisition::{
@@ -22,4 +25,5 @@ pub use acquisition::{
 };
 pub use error::{OptimError, Result};
 pub use lbfgs::{Bounds, LbfgsConfig, Minimum, StopReason, minimise_bounded};
+pub use multistart::{MultiStartConfig, data_bounds, maximise_multistart};
 pub use normal::{norm_cdf, norm_pdf};

@@ -3,7 +3,7 @@
 use faer::{Mat, Side};
 use lso_optim::{Bounds, LbfgsConfig, MeanVarGrad, OptimError, Posterior, minimise_bounded};
 use ndarray::{Array1, ArrayView1, ArrayView2};
-use rand::{Rng, RngExt};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
 use crate::standardise::Scaler;
@@ -195,7 +195,23 @@ impl ExactGp {
         config: &ExactGpConfig,
         rng: &mut R,
     ) -> Result<Self> {
+        Self::fit_from(x, y, config, GpParams::default_for(x.ncols()), rng)
+    }
+
+    fn fit_from<R: Rng + ?Sized>(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &ExactGpConfig,
+        first: GpParams,
+        rng: &mut R,
+    ) -> Result<Self> {
         check_data(&x, &y)?;
+        if first.log_lengthscales.len() != x.ncols() {
+            return Err(SurrogateError::Dimension {
+                got: first.log_lengthscales.len(),
+                expected: x.ncols(),
+            });
+        }
         let d = x.ncols();
         let raw: Vec<f64> = x.iter().copied().collect();
         let xs = Scaler::fit(&raw, d).apply(&raw);
@@ -215,7 +231,7 @@ impl ExactGp {
         let mut last_error = String::from("no start");
         for restart in 0..=config.restarts {
             let start = if restart == 0 {
-                GpParams::default_for(d)
+                first.clone()
             } else {
                 GpParams {
                     log_lengthscales: (0..d)
@@ -247,6 +263,26 @@ impl ExactGp {
         }
         let (_, params) = best.ok_or(SurrogateError::Fit(last_error))?;
         Self::with_params(x, y, config.kernel, params)
+    }
+
+    /// Refit on new data starting from this GP's hyperparameters (one local search, no
+    /// restarts): the warm-started refit the paper does after each query of a round.
+    ///
+    /// # Errors
+    /// As [`ExactGp::fit`].
+    pub fn refit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &ExactGpConfig,
+    ) -> Result<Self> {
+        // no restarts: the generator is never drawn from
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let config = ExactGpConfig {
+            restarts: 0,
+            ..*config
+        };
+        Self::fit_from(x, y, &config, self.params.clone(), &mut rng)
     }
 
     /// The hyperparameters.

@@ -2,14 +2,18 @@
 //!
 //! * [`synthetic`]: a task with no neural network (a linear generative model and an analytic
 //!   objective) that exercises the loop, its records and resume.
+//! * [`GpEiProposer`]: the paper's optimisation strategy (a GP on latent codes, expected
+//!   improvement maximised from many starts).
 //!
 //! A run is described by a [`RunConfig`] (TOML): the task, the loop settings and the proposal
 //! strategy. [`RunConfig::check`] validates it, naming the key, the value and the reason of the
 //! first problem, and [`CheckedRun::execute`] runs it into a run directory.
 
 mod error;
+mod gp_ei;
 mod run_config;
 pub mod synthetic;
 
 pub use error::TaskError;
+pub use gp_ei::{GpEiConfig, GpEiProposer, KernelChoice};
 pub use run_config::{CheckedRun, RunConfig, StrategyConfig, TaskConfig};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::TaskError;
 use crate::synthetic::SyntheticConfig;
+use crate::{GpEiConfig, GpEiProposer};
 
 /// Which task to run (`[task]`, selected by `kind`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,11 +19,13 @@ pub enum TaskConfig {
 
 /// How latent points are proposed (`[strategy]`, selected by `kind`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum StrategyConfig {
     /// Decode draws from the prior (the paper's `sample` strategy of the baselines).
     #[default]
     Sample,
+    /// A GP on the latent codes with expected improvement (the paper's `opt` strategy).
+    GpEi(GpEiConfig),
 }
 
 /// A whole run as written in TOML:
@@ -77,6 +80,16 @@ impl RunConfig {
                 c.build("task.")?;
             }
         }
+        if let StrategyConfig::GpEi(g) = &self.strategy
+            && !(0.0..=1.0).contains(&g.incumbent_quantile)
+        {
+            return Err(lso_core::ConfigError::new(
+                "strategy.incumbent_quantile",
+                g.incumbent_quantile,
+                "must be in [0, 1]",
+            )
+            .into());
+        }
         Ok(CheckedRun {
             config: self,
             settings,
@@ -120,6 +133,17 @@ impl CheckedRun {
                     task.model,
                     task.objective,
                     PriorSampling,
+                    task.data,
+                );
+                Ok(run.execute(dir, &toml, observer)?)
+            }
+            (TaskConfig::Synthetic(c), StrategyConfig::GpEi(g)) => {
+                let task = c.build("task.")?;
+                let mut run = Run::new(
+                    self.settings.clone(),
+                    task.model,
+                    task.objective,
+                    GpEiProposer::new(g),
                     task.data,
                 );
                 Ok(run.execute(dir, &toml, observer)?)

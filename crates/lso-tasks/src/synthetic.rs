@@ -65,6 +65,9 @@ pub struct SyntheticConfig {
     /// Simulated cost of one evaluation, in milliseconds (0: none); for demos and for testing
     /// interrupted runs.
     pub eval_delay_ms: u64,
+    /// Standard deviation of the initial data's noise off the decoder's plane (0: the data lie
+    /// on the generative model's manifold, so their values are a function of their codes).
+    pub data_noise: f64,
 }
 
 impl Default for SyntheticConfig {
@@ -76,6 +79,7 @@ impl Default for SyntheticConfig {
             task_seed: 0,
             bound: 4.0,
             eval_delay_ms: 0,
+            data_noise: 0.5,
         }
     }
 }
@@ -111,6 +115,13 @@ impl SyntheticConfig {
         if self.n_data == 0 {
             return Err(ConfigError::new(key("n_data"), 0, "must be at least 1"));
         }
+        if !(self.data_noise.is_finite() && self.data_noise >= 0.0) {
+            return Err(ConfigError::new(
+                key("data_noise"),
+                self.data_noise,
+                "must be finite and >= 0",
+            ));
+        }
         if !(self.bound.is_finite() && self.bound > 0.0) {
             return Err(ConfigError::new(
                 key("bound"),
@@ -140,7 +151,7 @@ impl SyntheticConfig {
             let z: Array1<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
             let x: Vec<f64> = (model.a.dot(&z))
                 .iter()
-                .map(|v| v + 0.5 * rng.sample::<f64, _>(StandardNormal))
+                .map(|v| v + self.data_noise * rng.sample::<f64, _>(StandardNormal))
                 .collect();
             if let Outcome::Value(v) = objective.score(&x) {
                 items.push(Point(x));

@@ -1,0 +1,221 @@
+//! Multi-start maximisation of an acquisition function, as the paper does it.
+
+use rand::seq::SliceRandom;
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
+
+use crate::{Acquisition, Bounds, LbfgsConfig, OptimError, Posterior, Result, minimise_bounded};
+
+/// The paper's box: every coordinate in `±1.1 × percentile(|z|, 99.9)` over all coordinates of
+/// all data points (rows of `data`, `d` columns; numpy's linear percentile).
+///
+/// # Errors
+/// [`OptimError::Bounds`] for empty data or a non-finite value.
+pub fn data_bounds(data: &[f64], d: usize) -> Result<Bounds> {
+    if data.is_empty() || d == 0 || data.len() % d != 0 {
+        return Err(OptimError::Bounds(format!(
+            "{} values do not form rows of {d}",
+            data.len()
+        )));
+    }
+    if data.iter().any(|v| !v.is_finite()) {
+        return Err(OptimError::Bounds("data contain a non-finite value".into()));
+    }
+    let mut abs: Vec<f64> = data.iter().map(|v| v.abs()).collect();
+    abs.sort_unstable_by(f64::total_cmp);
+    let h = (abs.len() - 1) as f64 * 0.999;
+    let (lo, t) = (h.floor() as usize, h - h.floor());
+    let hi = (lo + 1).min(abs.len() - 1);
+    let p = abs[lo] + (abs[hi] - abs[lo]) * t;
+    let b = 1.1 * p.max(f64::MIN_POSITIVE);
+    Ok(Bounds::cube(d, -b, b))
+}
+
+/// Settings of [`maximise_multistart`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MultiStartConfig {
+    /// Starts drawn from the standard normal prior (the paper: 10).
+    pub n_random: usize,
+    /// Starts drawn from the best data points (the paper: 10).
+    pub n_from_data: usize,
+    /// Fraction of the data counted as "best" for those starts (the paper: 0.2).
+    pub best_fraction: f64,
+    /// Stop after this many converged runs, as the paper's code does (`Some(n_out)`); `None`
+    /// runs every start and keeps the best, which is never worse.
+    pub stop_after_converged: Option<usize>,
+    /// The local optimiser.
+    pub lbfgs: LbfgsConfig,
+}
+
+impl Default for MultiStartConfig {
+    fn default() -> Self {
+        Self {
+            n_random: 10,
+            n_from_data: 10,
+            best_fraction: 0.2,
+            stop_after_converged: None,
+            lbfgs: LbfgsConfig::default(),
+        }
+    }
+}
+
+/// Maximise `acquisition` over `bounds` from the paper's starts and return up to `q` distinct
+/// maximisers (best first) with their values.
+///
+/// Starts: `n_random` draws from `N(0, I)` and `n_from_data` rows of `data` (with values `y`,
+/// maximised) drawn from those at or above the `1 - best_fraction` quantile, all clamped into
+/// the bounds and shuffled. Two results closer than `1e-3` of the box's widest side (infinity
+/// norm; `1e-6` for an unbounded box) count as one.
+///
+/// # Errors
+/// [`OptimError`] from the posterior, or when no start produced a finite value.
+#[allow(clippy::too_many_arguments)]
+pub fn maximise_multistart<R: Rng + ?Sized>(
+    acquisition: &dyn Acquisition,
+    posterior: &dyn Posterior,
+    bounds: &Bounds,
+    data: &[f64],
+    y: &[f64],
+    q: usize,
+    config: &MultiStartConfig,
+    rng: &mut R,
+) -> Result<Vec<(Vec<f64>, f64)>> {
+    let d = bounds.dim();
+    if posterior.dim() != d {
+        return Err(OptimError::Bounds(format!(
+            "bounds of dimension {d} for a posterior of dimension {}",
+            posterior.dim()
+        )));
+    }
+    let mut starts: Vec<Vec<f64>> = (0..config.n_random)
+        .map(|_| {
+            (0..d)
+                .map(|_| rng.sample::<f64, _>(StandardNormal))
+                .collect()
+        })
+        .collect();
+    if !y.is_empty() && data.len() == y.len() * d {
+        let mut sorted = y.to_vec();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let cut = sorted[(((1.0 - config.best_fraction) * (y.len() - 1) as f64).floor() as usize)
+            .min(y.len() - 1)];
+        let good: Vec<usize> = (0..y.len()).filter(|&i| y[i] >= cut).collect();
+        for _ in 0..config.n_from_data {
+            let i = good[rng.random_range(0..good.len())];
+            starts.push(data[i * d..(i + 1) * d].to_vec());
+        }
+    }
+    for s in &mut starts {
+        bounds.project(s);
+    }
+    starts.shuffle(rng);
+    let mut results: Vec<(Vec<f64>, f64)> = Vec::new();
+    let mut converged = 0;
+    let mut last_error = None;
+    for start in starts {
+        let objective = |z: &[f64]| match acquisition.value_grad(posterior, z) {
+            Ok((v, g)) if v.is_finite() => (-v, g.iter().map(|x| -x).collect()),
+            _ => (f64::INFINITY, vec![0.0; z.len()]),
+        };
+        match minimise_bounded(objective, &start, bounds, &config.lbfgs) {
+            Ok(m) => {
+                if m.converged() {
+                    converged += 1;
+                }
+                results.push((m.x, -m.value));
+            }
+            Err(e) => last_error = Some(e),
+        }
+        if config.stop_after_converged.is_some_and(|n| converged >= n) {
+            break;
+        }
+    }
+    results.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let width = (0..d)
+        .map(|k| bounds.upper[k] - bounds.lower[k])
+        .filter(|w| w.is_finite())
+        .fold(0.0, f64::max);
+    let tolerance = if width > 0.0 { 1e-3 * width } else { 1e-6 };
+    let mut distinct: Vec<(Vec<f64>, f64)> = Vec::new();
+    for (x, v) in results {
+        if distinct.len() == q {
+            break;
+        }
+        if !distinct
+            .iter()
+            .any(|(o, _)| o.iter().zip(&x).all(|(a, b)| (a - b).abs() < tolerance))
+        {
+            distinct.push((x, v));
+        }
+    }
+    if distinct.is_empty() {
+        return Err(last_error.unwrap_or(OptimError::NotFinite { value: f64::NAN }));
+    }
+    Ok(distinct)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ExpectedImprovement, MeanVarGrad};
+    use rand::SeedableRng;
+
+    /// Two bumps: the higher one at (1.5, -1), with constant variance.
+    struct Bumps;
+    impl Posterior for Bumps {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn predict_with_grad(&self, z: &[f64]) -> Result<MeanVarGrad> {
+            let b = |cx: f64, cy: f64, h: f64| {
+                let e = h * (-((z[0] - cx).powi(2) + (z[1] - cy).powi(2))).exp();
+                (e, vec![-2.0 * (z[0] - cx) * e, -2.0 * (z[1] - cy) * e])
+            };
+            let (a, ga) = b(1.5, -1.0, 2.0);
+            let (c, gc) = b(-1.0, 1.0, 1.0);
+            Ok(MeanVarGrad {
+                mean: a + c,
+                var: 0.01,
+                mean_grad: vec![ga[0] + gc[0], ga[1] + gc[1]],
+                var_grad: vec![0.0, 0.0],
+            })
+        }
+    }
+
+    #[test]
+    fn finds_the_global_bump_and_distinct_local_ones() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let acq = ExpectedImprovement {
+            best: 0.5,
+            log: true,
+        };
+        let bounds = Bounds::cube(2, -3.0, 3.0);
+        let found = maximise_multistart(
+            &acq,
+            &Bumps,
+            &bounds,
+            &[],
+            &[],
+            2,
+            &MultiStartConfig::default(),
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(
+            (found[0].0[0] - 1.5).abs() < 1e-3 && (found[0].0[1] + 1.0).abs() < 1e-3,
+            "{found:?}"
+        );
+        assert!((found[1].0[0] + 1.0).abs() < 1e-2, "{found:?}");
+    }
+
+    #[test]
+    fn bounds_follow_the_papers_percentile_rule() {
+        let data: Vec<f64> = (0..1000).map(|i| i as f64 / 100.0 - 5.0).collect();
+        let b = data_bounds(&data, 2).unwrap();
+        // |z| 99.9th percentile of values spread over [-5, 4.99]
+        assert!((b.upper[0] - 1.1 * 4.99).abs() < 0.02, "{b:?}");
+        assert_eq!(b.lower[1], -b.upper[1]);
+        assert!(data_bounds(&[1.0, f64::NAN], 1).is_err());
+    }
+}
