@@ -12,7 +12,7 @@ use crate::{Acquisition, Bounds, LbfgsConfig, OptimError, Posterior, Result, min
 /// # Errors
 /// [`OptimError::Bounds`] for empty data or a non-finite value.
 pub fn data_bounds(data: &[f64], d: usize) -> Result<Bounds> {
-    if data.is_empty() || d == 0 || data.len() % d != 0 {
+    if data.is_empty() || d == 0 || !data.len().is_multiple_of(d) {
         return Err(OptimError::Bounds(format!(
             "{} values do not form rows of {d}",
             data.len()
