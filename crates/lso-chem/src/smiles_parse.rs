@@ -167,7 +167,17 @@ impl Parser<'_> {
                                 direction: b.direction,
                                 ..a
                             }),
-                            (a, b) => a.or(b),
+                            // a mark written at the opening digit reads from the opening
+                            // atom; the bond is stored from the closing atom, so flip it
+                            (Some(a), None) => Some(BondSpec {
+                                direction: match a.direction {
+                                    BondDirection::Up => BondDirection::Down,
+                                    BondDirection::Down => BondDirection::Up,
+                                    BondDirection::None => BondDirection::None,
+                                },
+                                ..a
+                            }),
+                            (None, b) => b,
                         };
                         if open.atom == atom {
                             return self

@@ -39,11 +39,12 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
         .collect();
     let mut ranks = refine(mol, dense(&keys));
     if with_stereo {
-        // configuration labels relative to the refined ranks tell mirror-related centres apart
-        // (cis versus trans ring substituents) before ties are broken
+        // configuration labels relative to the refined ranks tell mirror-related centres and
+        // differently configured double bonds apart before ties are broken
+        let double_bonds = stereo::stereo_double_bonds(mol);
         loop {
             let r32: Vec<u32> = ranks.iter().map(|&r| r as u32).collect();
-            let labels: Vec<u8> = (0..n)
+            let mut labels: Vec<u8> = (0..n)
                 .map(|i| {
                     let marked = matches!(
                         mol.atoms[i].chirality,
@@ -56,6 +57,29 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
                     }
                 })
                 .collect();
+            // double bonds: cis (3) or trans (4) of the highest-ranked neighbours of the two ends
+            for sb in &double_bonds {
+                let top = |x: usize, other: usize| -> Option<usize> {
+                    let mut nbrs: Vec<usize> = mol.adjacency[x]
+                        .iter()
+                        .map(|(nb, _)| *nb)
+                        .filter(|nb| *nb != other)
+                        .collect();
+                    nbrs.sort_by_key(|&nb| std::cmp::Reverse(ranks[nb]));
+                    match nbrs.as_slice() {
+                        [a] => Some(*a),
+                        [a, b, ..] if ranks[*a] != ranks[*b] => Some(*a),
+                        _ => None,
+                    }
+                };
+                let ([(x, rx), (y, ry)], cis) = (sb.ends, sb.cis);
+                if let (Some(tx), Some(ty)) = (top(x, y), top(y, x)) {
+                    let cis = cis ^ (tx != rx) ^ (ty != ry);
+                    let label = if cis { 3 } else { 4 };
+                    labels[x] = labels[x].max(label);
+                    labels[y] = labels[y].max(label);
+                }
+            }
             let keys: Vec<(usize, u8)> = ranks.iter().copied().zip(labels).collect();
             let next = refine(mol, dense(&keys));
             if distinct(&next) == distinct(&ranks) {
@@ -133,6 +157,8 @@ struct Writer<'a> {
     children: Vec<Vec<(usize, usize)>>,
     /// Parent of each atom in the DFS tree.
     parent: Vec<Option<usize>>,
+    /// Direction marks to write: bond -> (atom it is written from, `true` for `/`).
+    marks: std::collections::HashMap<usize, (usize, bool)>,
 }
 
 impl Molecule {
@@ -156,15 +182,22 @@ impl Molecule {
             closures: vec![Vec::new(); n],
             children: vec![Vec::new(); n],
             parent: vec![None; n],
+            marks: std::collections::HashMap::new(),
         };
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| w.ranks[i]);
-        let mut parts = Vec::new();
+        let mut starts = Vec::new();
         for &start in &order {
-            if w.visited[start] {
-                continue;
+            if !w.visited[start] {
+                w.build_tree(start);
+                starts.push(start);
             }
-            w.build_tree(start);
+        }
+        if with_stereo {
+            w.place_direction_marks(&starts);
+        }
+        let mut parts = Vec::new();
+        for start in starts {
             let mut out = String::new();
             let mut digits: Vec<Option<usize>> = Vec::new();
             let mut open: Vec<Option<(usize, usize)>> = vec![None; self.bonds.len()];
@@ -211,7 +244,105 @@ impl Writer<'_> {
         }
     }
 
+    /// Choose `/` and `\\` marks that give every stereo double bond its configuration in the
+    /// written order; a single bond shared by two stereo double bonds gets one consistent mark.
+    fn place_direction_marks(&mut self, starts: &[usize]) {
+        // written position of each atom (preorder of the DFS trees)
+        let mut position = vec![0usize; self.mol.n_atoms()];
+        let mut next = 0;
+        for &s in starts {
+            let mut stack = vec![s];
+            while let Some(a) = stack.pop() {
+                position[a] = next;
+                next += 1;
+                for &(c, _) in self.children[a].iter().rev() {
+                    stack.push(c);
+                }
+            }
+        }
+        // the atom a bond is written from: the parent for tree bonds, the closing (later) atom
+        // for ring closures
+        let written_from = |w: &Self, b: usize| -> usize {
+            let bond = w.mol.bonds[b];
+            let (x, y) = (bond.begin, bond.end);
+            if w.parent[y] == Some(x) {
+                x
+            } else if w.parent[x] == Some(y) {
+                y
+            } else if position[x] > position[y] {
+                x
+            } else {
+                y
+            }
+        };
+        let mut stereo = stereo::stereo_double_bonds(self.mol);
+        stereo.sort_by_key(|s| position[s.ends[0].0].min(position[s.ends[1].0]));
+        for sb in stereo {
+            let mut ends = sb.ends;
+            if position[ends[0].0] > position[ends[1].0] {
+                ends.swap(0, 1);
+            }
+            // candidate neighbours of an end: single (or aromatic) bonds, marked ones first,
+            // then in written order
+            let candidates = |w: &Self, x: usize, other: usize| -> Vec<usize> {
+                let mut c: Vec<usize> = w.mol.adjacency[x]
+                    .iter()
+                    .filter(|&&(n, b)| {
+                        n != other
+                            && matches!(
+                                w.mol.bonds[b].order,
+                                BondOrder::Single | BondOrder::Aromatic
+                            )
+                    })
+                    .map(|&(n, _)| n)
+                    .collect();
+                c.sort_by_key(|&n| {
+                    let b = w.mol.bond_between(x, n).expect("neighbour");
+                    (!w.marks.contains_key(&b), position[n])
+                });
+                c
+            };
+            let (x, y) = (ends[0].0, ends[1].0);
+            let side_of = |w: &Self, x: usize, n: usize| -> Option<bool> {
+                let b = w.mol.bond_between(x, n)?;
+                let &(from, up) = w.marks.get(&b)?;
+                Some(if from == x { up } else { !up })
+            };
+            let set_side = |w: &mut Self, x: usize, n: usize, above: bool| {
+                let b = w.mol.bond_between(x, n).expect("neighbour");
+                let from = written_from(w, b);
+                w.marks
+                    .insert(b, (from, if from == x { above } else { !above }));
+            };
+            let Some(&nx) = candidates(self, x, y).first() else {
+                continue;
+            };
+            // configuration relative to the chosen neighbours
+            let flip = |end: (usize, usize), chosen: usize| end.1 != chosen;
+            let above_x = match side_of(self, x, nx) {
+                Some(a) => a,
+                None => {
+                    set_side(self, x, nx, false);
+                    false
+                }
+            };
+            for ny in candidates(self, y, x) {
+                let cis = sb.cis ^ flip(ends[0], nx) ^ flip(ends[1], ny);
+                let want = if cis { above_x } else { !above_x };
+                match side_of(self, y, ny) {
+                    Some(a) if a != want => continue,
+                    Some(_) => {}
+                    None => set_side(self, y, ny, want),
+                }
+                break;
+            }
+        }
+    }
+
     fn bond_symbol(&self, b: usize) -> &'static str {
+        if let Some(&(_, up)) = self.marks.get(&b) {
+            return if up { "/" } else { "\\" };
+        }
         let bond = self.mol.bonds[b];
         let both_aromatic =
             self.mol.atoms[bond.begin].aromatic && self.mol.atoms[bond.end].aromatic;

@@ -178,3 +178,59 @@ pub fn count_stereocentres(mol: &Molecule) -> usize {
         .filter(|&i| legal_centre(mol, i) && distinct_neighbours(mol, i, &ranks))
         .count()
 }
+
+/// A double bond with a defined configuration: the bond, a reference neighbour at each end, and
+/// whether those two neighbours are on the same side (cis).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StereoBond {
+    pub bond: usize,
+    /// `(end atom, its reference neighbour)` for both ends.
+    pub ends: [(usize, usize); 2],
+    pub cis: bool,
+}
+
+/// Whether neighbour `n` of atom `x` lies "above" `x`, from the direction mark of their bond
+/// (a mark on a bond from `f` to `t` with `/` means `t` is above `f`); `None` without a mark.
+pub(crate) fn neighbour_above(mol: &Molecule, x: usize, n: usize) -> Option<bool> {
+    let b = mol.bond_between(x, n)?;
+    let bond = mol.bonds[b];
+    let up = match bond.direction {
+        crate::BondDirection::Up => true,
+        crate::BondDirection::Down => false,
+        crate::BondDirection::None => return None,
+    };
+    Some(if bond.begin == x { up } else { !up })
+}
+
+/// The double bonds whose configuration the direction marks define (outside rings of fewer than
+/// eight atoms).
+pub(crate) fn stereo_double_bonds(mol: &Molecule) -> Vec<StereoBond> {
+    let mut out = Vec::new();
+    for (b, bond) in mol.bonds.iter().enumerate() {
+        if bond.order != BondOrder::Double
+            || mol
+                .rings
+                .iter()
+                .any(|r| r.len() < 8 && crate::mol::ring_has_edge(r, bond.begin, bond.end))
+        {
+            continue;
+        }
+        let reference = |x: usize, y: usize| {
+            mol.adjacency[x]
+                .iter()
+                .filter(|(n, _)| *n != y)
+                .find_map(|&(n, _)| neighbour_above(mol, x, n).map(|above| (n, above)))
+        };
+        if let (Some((nx, ax)), Some((ny, ay))) = (
+            reference(bond.begin, bond.end),
+            reference(bond.end, bond.begin),
+        ) {
+            out.push(StereoBond {
+                bond: b,
+                ends: [(bond.begin, nx), (bond.end, ny)],
+                cis: ax == ay,
+            });
+        }
+    }
+    out
+}

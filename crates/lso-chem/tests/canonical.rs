@@ -76,3 +76,31 @@ proptest! {
         prop_assert_eq!(mol.renumbered(&perm).to_smiles(true), mol.to_smiles(true));
     }
 }
+
+/// RDKit's random SMILES of the same stereo molecule (other atom orders, ring closures and mark
+/// placements) all give one canonical string, for tetrahedral and double-bond stereo.
+#[test]
+fn rdkit_random_smiles_of_a_molecule_share_one_canonical_string() {
+    let mut bad = Vec::new();
+    let mut n = 0;
+    for line in include_str!("fixtures/random_smiles/random_smiles.tsv").lines() {
+        let variants: Vec<&str> = line.split('\t').collect();
+        let reference = Molecule::from_smiles(variants[0]).unwrap().to_smiles(true);
+        for v in &variants[1..] {
+            n += 1;
+            let ours = Molecule::from_smiles(v).unwrap().to_smiles(true);
+            if ours != reference {
+                bad.push(format!("{} -> {reference}\n   {v} -> {ours}", variants[0]));
+            }
+        }
+    }
+    for b in bad.iter().take(10) {
+        eprintln!("{b}");
+    }
+    assert!(n > 1000);
+    assert!(
+        bad.is_empty(),
+        "{} of {n} variants give another string",
+        bad.len()
+    );
+}
