@@ -13,6 +13,7 @@ mod mol;
 mod morgan;
 mod properties;
 mod props_tsv;
+mod ranking;
 mod rings;
 mod sa_score;
 mod sanitize;

@@ -9,6 +9,7 @@
 //! other hydrogens. Tetrahedral marks are re-expressed for the written neighbour order.
 
 use crate::mol::{Atom, BondOrder, Chirality, IMPLICIT_H, Molecule};
+use crate::ranking::{count_distinct, dense_ranks};
 use crate::{stereo, valence};
 
 /// Invariant of an atom for canonical ranking: element, aromatic, charge, isotope, degree,
@@ -37,7 +38,7 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
             )
         })
         .collect();
-    let mut ranks = refine(mol, dense(&keys));
+    let mut ranks = refine(mol, dense_ranks(&keys));
     if with_stereo {
         // configuration labels relative to the refined ranks tell mirror-related centres and
         // differently configured double bonds apart before ties are broken
@@ -81,8 +82,8 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
                 }
             }
             let keys: Vec<(usize, u8)> = ranks.iter().copied().zip(labels).collect();
-            let next = refine(mol, dense(&keys));
-            if distinct(&next) == distinct(&ranks) {
+            let next = refine(mol, dense_ranks(&keys));
+            if count_distinct(&next) == count_distinct(&ranks) {
                 break;
             }
             ranks = next;
@@ -102,12 +103,12 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
             .find(|&i| ranks[i] == tied)
             .expect("class is populated");
         let keys: Vec<(usize, bool)> = (0..n).map(|i| (ranks[i], i != first)).collect();
-        ranks = dense(&keys);
+        ranks = dense_ranks(&keys);
     }
 }
 
 fn refine(mol: &Molecule, mut ranks: Vec<usize>) -> Vec<usize> {
-    let mut classes = distinct(&ranks);
+    let mut classes = count_distinct(&ranks);
     loop {
         let keys: Vec<(usize, Vec<(usize, u32)>)> = (0..mol.n_atoms())
             .map(|i| {
@@ -119,30 +120,14 @@ fn refine(mol: &Molecule, mut ranks: Vec<usize>) -> Vec<usize> {
                 (ranks[i], nb)
             })
             .collect();
-        let next = dense(&keys);
-        let c = distinct(&next);
+        let next = dense_ranks(&keys);
+        let c = count_distinct(&next);
         ranks = next;
         if c == classes {
             return ranks;
         }
         classes = c;
     }
-}
-
-fn dense<K: Ord + Clone>(keys: &[K]) -> Vec<usize> {
-    let mut sorted = keys.to_vec();
-    sorted.sort();
-    sorted.dedup();
-    keys.iter()
-        .map(|k| sorted.binary_search(k).expect("present"))
-        .collect()
-}
-
-fn distinct(ranks: &[usize]) -> usize {
-    let mut r = ranks.to_vec();
-    r.sort_unstable();
-    r.dedup();
-    r.len()
 }
 
 /// Writer state: the DFS tree and ring closures.

@@ -13,6 +13,7 @@
 //! neighbours and becomes a possible centre too; this repeats until no label is added.
 
 use crate::mol::{BondOrder, Chirality, IMPLICIT_H, Molecule};
+use crate::ranking::{count_distinct, dense_ranks};
 
 /// Refined atom ranks: equal ranks for atoms the refinement cannot tell apart, given
 /// configuration `labels` (0 for none).
@@ -25,7 +26,7 @@ pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
             .zip(labels)
             .map(|(a, l)| (a.element, a.isotope.unwrap_or(0), a.total_h(), *l))
             .collect();
-        dense_ranks(&keys)
+        dense_ranks(&keys).into_iter().map(|r| r as u32).collect()
     };
     let mut n_classes = count_distinct(&ranks);
     // neighbour ranks (+1; hydrogens 0), a neighbour repeated per bond order unit, sorted
@@ -59,7 +60,7 @@ pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
                 (ranks[i], nb)
             })
             .collect();
-        let next = dense_ranks(&keys);
+        let next: Vec<u32> = dense_ranks(&keys).into_iter().map(|r| r as u32).collect();
         let classes = count_distinct(&next);
         ranks = next;
         if classes == n_classes {
@@ -67,22 +68,6 @@ pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
         }
         n_classes = classes;
     }
-}
-
-fn dense_ranks<K: Ord + Clone>(keys: &[K]) -> Vec<u32> {
-    let mut sorted: Vec<K> = keys.to_vec();
-    sorted.sort();
-    sorted.dedup();
-    keys.iter()
-        .map(|k| sorted.binary_search(k).expect("present") as u32)
-        .collect()
-}
-
-fn count_distinct(ranks: &[u32]) -> usize {
-    let mut r = ranks.to_vec();
-    r.sort_unstable();
-    r.dedup();
-    r.len()
 }
 
 /// Whether atom `i` can carry tetrahedral chirality at all.
