@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     let flat: Vec<f64> = x.iter().copied().collect();
     let bounds = data_bounds(&flat, 25).unwrap();
-    let best = lso_weighting_quantile(y.as_slice().unwrap(), 0.9);
+    let best = lso_weighting::quantile(y.as_slice().unwrap(), 0.9).unwrap();
     group.bench_function("ei_maximisation_20_starts", |b| {
         b.iter(|| {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
@@ -74,12 +74,6 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-fn lso_weighting_quantile(y: &[f64], q: f64) -> f64 {
-    let mut s = y.to_vec();
-    s.sort_by(f64::total_cmp);
-    s[((s.len() - 1) as f64 * q) as usize]
 }
 
 criterion_group!(benches, bench);
