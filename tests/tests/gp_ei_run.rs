@@ -67,3 +67,26 @@ fn gp_ei_runs_are_deterministic_and_beat_prior_sampling() {
         best(&s)
     );
 }
+
+#[test]
+fn kriging_believer_batches_are_distinct_and_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = CONFIG.replace("restarts = 1", "restarts = 1\nbatch = 2");
+    let a = run(&tmp.path().join("a"), &config);
+    let b = run(&tmp.path().join("b"), &config);
+    assert_eq!(a, b);
+    for pair in a.chunks(2) {
+        let distance = pair[0]
+            .z
+            .iter()
+            .zip(&pair[1].z)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            distance > 1e-3,
+            "a batch proposed the same point twice: {:?} {:?}",
+            pair[0].z,
+            pair[1].z
+        );
+    }
+}

@@ -285,6 +285,40 @@ impl ExactGp {
         Self::fit_from(x, y, &config, self.params.clone(), &mut rng)
     }
 
+    /// The GP conditioned on one more observation at `z` equal to its own predictive mean there
+    /// (the kriging believer's fantasy), with the same hyperparameters and standardisation: the
+    /// mean is unchanged and the variance shrinks around `z`.
+    ///
+    /// # Errors
+    /// [`SurrogateError::Dimension`], or [`SurrogateError::NotPositiveDefinite`].
+    pub fn fantasize(&self, z: &[f64]) -> Result<Self> {
+        if z.len() != self.d {
+            return Err(SurrogateError::Dimension {
+                got: z.len(),
+                expected: self.d,
+            });
+        }
+        let mean = self.predict_one(z, false).mean;
+        let mut x = self.x.clone();
+        x.extend(
+            z.iter()
+                .zip(&self.x_scaler.mean)
+                .zip(&self.x_scaler.scale)
+                .map(|((v, m), s)| (v - m) / s),
+        );
+        let mut y = self.y.clone();
+        y.push((mean - self.y_scaler.mean[0]) / self.y_scaler.scale[0]);
+        let f = factor(self.kernel, &x, &y, self.d, &self.params, false)?;
+        Ok(Self {
+            x,
+            y,
+            chol: f.chol,
+            alpha: f.alpha,
+            lml: f.lml,
+            ..self.clone()
+        })
+    }
+
     /// The hyperparameters.
     pub fn params(&self) -> &GpParams {
         &self.params

@@ -244,3 +244,34 @@ fn bad_data_is_refused_with_its_location() {
         .is_err()
     );
 }
+
+#[test]
+fn a_fantasy_keeps_the_mean_and_shrinks_the_variance_nearby() {
+    let (x, y) = toy_data(30, 2, 8);
+    let gp = ExactGp::with_params(
+        x.view(),
+        y.view(),
+        Kernel::SquaredExponential,
+        GpParams::default_for(2),
+    )
+    .unwrap();
+    let z = [4.0, 6.5];
+    let before = gp.predict_with_grad(&z).unwrap();
+    let after = gp.fantasize(&z).unwrap();
+    let at = after.predict_with_grad(&z).unwrap();
+    assert!((at.mean - before.mean).abs() < 1e-8 * (1.0 + before.mean.abs()));
+    // one more observation with noise σ² turns the latent variance v into v σ² / (v + σ²)
+    let noise = 0.01 * y.std(0.0).powi(2);
+    let expected = before.var * noise / (before.var + noise);
+    assert!(
+        (at.var - expected).abs() < 1e-6 * expected,
+        "{} vs {expected}",
+        at.var
+    );
+    let far = [20.0, -20.0];
+    let (a, b) = (
+        gp.predict_with_grad(&far).unwrap(),
+        after.predict_with_grad(&far).unwrap(),
+    );
+    assert!((a.var - b.var).abs() < 1e-9 * a.var.max(1e-12));
+}

@@ -34,6 +34,10 @@ pub struct GpEiConfig {
     pub n_random_starts: usize,
     /// Starts from the best 20% of the data.
     pub n_data_starts: usize,
+    /// Points proposed per GP fit (the paper: 1). More than one are chosen by the kriging
+    /// believer: after each point, the GP is conditioned on its own mean there (same
+    /// hyperparameters) and EI is maximised again, so the batch spreads out.
+    pub batch: usize,
 }
 
 impl Default for GpEiConfig {
@@ -45,6 +49,7 @@ impl Default for GpEiConfig {
             log_ei: true,
             n_random_starts: 10,
             n_data_starts: 10,
+            batch: 1,
         }
     }
 }
@@ -70,7 +75,7 @@ impl GpEiProposer {
 
 impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
     fn batch_size(&self) -> Option<usize> {
-        Some(1)
+        Some(self.config.batch.max(1))
     }
 
     fn needs_latent_data(&self) -> bool {
@@ -104,22 +109,27 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             n_from_data: self.config.n_data_starts,
             ..MultiStartConfig::default()
         };
-        let found = maximise_multistart(
-            &acquisition,
-            &gp,
-            &bounds,
-            &flat,
-            &data.y,
-            request.n,
-            &multistart,
-            request.rng,
-        )?;
-        self.previous = Some(gp);
         let d = data.z.ncols();
         let mut z = Array2::zeros((request.n, d));
-        for (i, row) in (0..request.n).zip(found.iter().cycle()) {
-            z.row_mut(i).assign(&ndarray::ArrayView1::from(&row.0));
+        let mut believer = gp.clone();
+        for i in 0..request.n {
+            let found = maximise_multistart(
+                &acquisition,
+                &believer,
+                &bounds,
+                &flat,
+                &data.y,
+                1,
+                &multistart,
+                request.rng,
+            )?;
+            let point = &found[0].0;
+            z.row_mut(i).assign(&ndarray::ArrayView1::from(point));
+            if i + 1 < request.n {
+                believer = believer.fantasize(point)?;
+            }
         }
+        self.previous = Some(gp);
         Ok(z)
     }
 }
