@@ -87,6 +87,8 @@ pub struct ExactGp {
     chol: Mat<f64>,
     alpha: Vec<f64>,
     lml: f64,
+    /// Points `0..observed` carry observation noise; later ones are noise-free fantasies.
+    observed: usize,
 }
 
 /// Everything the likelihood computation produces.
@@ -168,8 +170,9 @@ impl ExactGp {
         let y_raw: Vec<f64> = y.to_vec();
         let y_scaler = Scaler::fit(&y_raw, 1);
         let ys = y_scaler.apply(&y_raw);
-        let f = factor(kernel, &xs, &ys, d, &params, false)?;
+        let f = factor(kernel, &xs, &ys, d, &params, false, ys.len())?;
         Ok(Self {
+            observed: ys.len(),
             kernel,
             d,
             x: xs,
@@ -249,6 +252,7 @@ impl ExactGp {
                 d,
                 &GpParams::from_slice(v),
                 true,
+                ys.len(),
             ) {
                 Ok(f) => (-f.lml, f.grad.iter().map(|g| -g).collect()),
                 Err(_) => (f64::INFINITY, vec![0.0; v.len()]),
@@ -285,9 +289,9 @@ impl ExactGp {
         Self::fit_from(x, y, &config, self.params.clone(), &mut rng)
     }
 
-    /// The GP conditioned on one more observation at `z` equal to its own predictive mean there
-    /// (the kriging believer's fantasy), with the same hyperparameters and standardisation: the
-    /// mean is unchanged and the variance shrinks around `z`.
+    /// The GP conditioned on one more, noise-free observation at `z` equal to its own predictive
+    /// mean there (the kriging believer's fantasy), with the same hyperparameters and
+    /// standardisation: the mean is unchanged and the latent variance at `z` drops to zero.
     ///
     /// # Errors
     /// [`SurrogateError::Dimension`], or [`SurrogateError::NotPositiveDefinite`].
@@ -308,7 +312,15 @@ impl ExactGp {
         );
         let mut y = self.y.clone();
         y.push((mean - self.y_scaler.mean[0]) / self.y_scaler.scale[0]);
-        let f = factor(self.kernel, &x, &y, self.d, &self.params, false)?;
+        let f = factor(
+            self.kernel,
+            &x,
+            &y,
+            self.d,
+            &self.params,
+            false,
+            self.observed,
+        )?;
         Ok(Self {
             x,
             y,
@@ -440,6 +452,7 @@ fn factor(
     d: usize,
     params: &GpParams,
     with_grad: bool,
+    observed: usize,
 ) -> Result<Factor> {
     let n = y.len();
     let ls: Vec<f64> = params
@@ -455,7 +468,7 @@ fn factor(
             .sum()
     };
     let k = Mat::<f64>::from_fn(n, n, |i, j| {
-        kernel.value(r2(i, j), signal) + if i == j { noise } else { 0.0 }
+        kernel.value(r2(i, j), signal) + if i == j && i < observed { noise } else { 0.0 }
     });
     let chol = cholesky(k)?;
     let resid: Vec<f64> = y.iter().map(|v| v - params.mean).collect();
@@ -496,7 +509,9 @@ fn factor(
                     grad[k] += 0.5 * w * g * diff * diff / ls[k];
                 }
             }
-            grad[d + 1] += 0.5 * noise * (alpha[i] * alpha[i] - kinv[(i, i)]);
+            if i < observed {
+                grad[d + 1] += 0.5 * noise * (alpha[i] * alpha[i] - kinv[(i, i)]);
+            }
         }
         grad[d + 2] = alpha.iter().sum();
     }
@@ -516,7 +531,15 @@ impl ExactGp {
     /// # Errors
     /// [`SurrogateError::NotPositiveDefinite`].
     pub fn lml_at(&self, params: &GpParams) -> Result<(f64, Vec<f64>)> {
-        let f = factor(self.kernel, &self.x, &self.y, self.d, params, true)?;
+        let f = factor(
+            self.kernel,
+            &self.x,
+            &self.y,
+            self.d,
+            params,
+            true,
+            self.observed,
+        )?;
         Ok((f.lml, f.grad))
     }
 }

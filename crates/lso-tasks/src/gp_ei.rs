@@ -36,7 +36,8 @@ pub struct GpEiConfig {
     pub n_data_starts: usize,
     /// Points proposed per GP fit (the paper: 1). More than one are chosen by the kriging
     /// believer: after each point, the GP is conditioned on its own mean there (same
-    /// hyperparameters) and EI is maximised again, so the batch spreads out.
+    /// hyperparameters), the incumbent rises to at least that value, and EI is maximised again,
+    /// so the batch spreads out.
     pub batch: usize,
 }
 
@@ -100,7 +101,7 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
         let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
         let flat: Vec<f64> = data.z.iter().copied().collect();
         let bounds = data_bounds(&flat, data.z.ncols())?;
-        let acquisition = ExpectedImprovement {
+        let mut acquisition = ExpectedImprovement {
             best,
             log: self.config.log_ei,
         };
@@ -126,6 +127,10 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             let point = &found[0].0;
             z.row_mut(i).assign(&ndarray::ArrayView1::from(point));
             if i + 1 < request.n {
+                // the believer: the fantasy (the GP's mean at the point) joins the data, so the
+                // incumbent is at least that value
+                let fantasy = lso_optim::Posterior::predict_with_grad(&believer, point)?.mean;
+                acquisition.best = acquisition.best.max(fantasy);
                 believer = believer.fantasize(point)?;
             }
         }
