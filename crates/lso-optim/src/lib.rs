@@ -5,6 +5,7 @@
 //!   acquisition maximisation and that the surrogates use to fit hyperparameters.
 //! * [`maximise_multistart`] and [`data_bounds`]: the paper's acquisition maximisation (20
 //!   starts from the prior and the best data, box from the data's 99.9th percentile).
+//! * [`grid`]: a regular grid over a box (the shapes task decodes every grid point).
 //! * [`Posterior`]: what a surrogate offers (mean and variance with input gradients).
 //! * [`ExpectedImprovement`], [`ProbabilityOfImprovement`], [`UpperConfidenceBound`]: acquisition
 //!   functions with gradients.
@@ -15,6 +16,7 @@
 
 mod acquisition;
 mod error;
+mod grid;
 mod lbfgs;
 mod multistart;
 mod normal;
@@ -24,6 +26,7 @@ pub use acquisition::{
     UpperConfidenceBound, log_expected_improvement,
 };
 pub use error::{OptimError, Result};
+pub use grid::grid;
 pub use lbfgs::{Bounds, LbfgsConfig, Minimum, StopReason, minimise_bounded};
 pub use multistart::{MultiStartConfig, data_bounds, maximise_multistart};
 pub use normal::{norm_cdf, norm_pdf};

@@ -2,6 +2,7 @@
 //!
 //! * [`synthetic`]: a task with no neural network (a linear generative model and an analytic
 //!   objective) that exercises the loop, its records and resume.
+//! * [`shapes`]: the paper's 2D shapes data and objective (the conv VAE follows).
 //! * [`GpEiProposer`]: the paper's optimisation strategy (a GP on latent codes, expected
 //!   improvement maximised from many starts).
 //!
@@ -12,6 +13,7 @@
 mod error;
 mod gp_ei;
 mod run_config;
+pub mod shapes;
 pub mod synthetic;
 
 pub use error::TaskError;

@@ -1,0 +1,14 @@
+//! The 2D shapes task of the paper: 64 x 64 binary images of filled squares, maximising area.
+//!
+//! * [`BinaryImage`]: a 64 x 64 binary image (one `u64` per row), written in the run record as
+//!   64 rows of 16 hexadecimal digits.
+//! * [`paper_dataset`]: the paper's 10,900 training images, generated in code.
+//! * [`AreaObjective`]: the number of set pixels.
+
+mod dataset;
+mod image;
+mod numpy_rng;
+
+pub use dataset::{paper_dataset, squares};
+pub use image::{AreaObjective, BinaryImage, SIDE};
+pub use numpy_rng::NumpyRandomState;
