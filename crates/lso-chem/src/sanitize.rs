@@ -157,15 +157,12 @@ impl Molecule {
     /// [`SanitizeError::Kekulize`] when no alternation fits.
     pub fn kekulized(&self) -> Result<Molecule, SanitizeError> {
         let mut m = self.clone();
-        let total: Vec<u32> = (0..m.n_atoms())
-            .map(|i| m.twice_bond_valence(i).div_ceil(2) + m.atoms[i].total_h())
-            .collect();
+        // explicit plus implicit valence, as sanitisation computed it
         let total = (0..m.n_atoms())
             .map(|i| {
                 valence::explicit_valence(&m, i).map(|ev| ev + u32::from(m.atoms[i].implicit_h))
             })
-            .collect::<Result<Vec<u32>, _>>()
-            .unwrap_or(total);
+            .collect::<Result<Vec<u32>, _>>()?;
         kekulize::kekulize(&mut m, &total)?;
         for a in &mut m.atoms {
             a.aromatic = false;
