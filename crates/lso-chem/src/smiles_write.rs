@@ -472,14 +472,7 @@ impl Writer<'_> {
         ) {
             return Chirality::None;
         }
-        let reference: Vec<usize> = match self.mol.stereo_order.get(a) {
-            Some(o) if !o.is_empty() => o.clone(),
-            _ => {
-                let mut o: Vec<usize> = self.mol.adjacency[a].iter().map(|(nb, _)| *nb).collect();
-                o.extend(std::iter::repeat_n(IMPLICIT_H, atom.total_h() as usize));
-                o
-            }
-        };
+        let reference = stereo::reference_order(self.mol, a);
         // written order: parent, then the hydrogen, then closures and children
         let mut out: Vec<usize> = Vec::with_capacity(4);
         let mut rest = written.iter().copied();
@@ -497,11 +490,7 @@ impl Writer<'_> {
             .iter()
             .map(|x| reference.iter().position(|r| r == x).unwrap_or(0))
             .collect();
-        let inversions = (0..position.len())
-            .flat_map(|i| (i + 1..position.len()).map(move |j| (i, j)))
-            .filter(|&(i, j)| position[i] > position[j])
-            .count();
-        if inversions % 2 == 1 {
+        if stereo::odd_permutation(&position) {
             flip(atom.chirality)
         } else {
             atom.chirality

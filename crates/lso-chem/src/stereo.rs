@@ -103,36 +103,48 @@ pub(crate) fn distinct_neighbours(mol: &Molecule, i: usize, ranks: &[u32]) -> bo
 /// Configuration label (1 or 2) of a marked centre: its mark combined with the parity of the
 /// permutation that sorts its neighbours, in written order, by rank.
 pub(crate) fn configuration(mol: &Molecule, i: usize, ranks: &[u32]) -> u8 {
-    let mut order: Vec<i64> = match mol.stereo_order.get(i) {
-        Some(o) if !o.is_empty() => o
-            .iter()
-            .map(|&nb| {
-                if nb == IMPLICIT_H {
-                    -1
-                } else {
-                    i64::from(ranks[nb])
-                }
-            })
-            .collect(),
-        _ => {
-            let mut o: Vec<i64> = mol.adjacency[i]
-                .iter()
-                .map(|(nb, _)| i64::from(ranks[*nb]))
-                .collect();
-            o.extend(std::iter::repeat_n(-1, mol.atoms[i].total_h() as usize));
-            o
-        }
-    };
+    let mut order: Vec<i64> = reference_order(mol, i)
+        .into_iter()
+        .map(|nb| {
+            if nb == IMPLICIT_H {
+                -1
+            } else {
+                i64::from(ranks[nb])
+            }
+        })
+        .collect();
     if order.len() == 3 {
         // the lone pair stands where a hydrogen would
         order.insert(1.min(order.len()), -1);
     }
-    let inversions = (0..order.len())
-        .flat_map(|a| (a + 1..order.len()).map(move |b| (a, b)))
-        .filter(|&(a, b)| order[a] > order[b])
-        .count();
     let clockwise = mol.atoms[i].chirality == Chirality::Clockwise;
-    1 + u8::from(clockwise ^ (inversions % 2 == 1))
+    1 + u8::from(clockwise ^ odd_permutation(&order))
+}
+
+/// The neighbour order a chirality mark of atom `i` refers to: as the SMILES wrote it (with
+/// [`IMPLICIT_H`] for a bracket hydrogen), or, for a molecule not read from SMILES, the bond
+/// order followed by its hydrogens.
+pub(crate) fn reference_order(mol: &Molecule, i: usize) -> Vec<usize> {
+    match mol.stereo_order.get(i) {
+        Some(o) if !o.is_empty() => o.clone(),
+        _ => {
+            let mut o: Vec<usize> = mol.adjacency[i].iter().map(|(nb, _)| *nb).collect();
+            o.extend(std::iter::repeat_n(
+                IMPLICIT_H,
+                mol.atoms[i].total_h() as usize,
+            ));
+            o
+        }
+    }
+}
+
+/// Whether sorting `values` takes an odd number of swaps (an odd count of inversions).
+pub(crate) fn odd_permutation<T: PartialOrd>(values: &[T]) -> bool {
+    let inversions = (0..values.len())
+        .flat_map(|a| (a + 1..values.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| values[a] > values[b])
+        .count();
+    inversions % 2 == 1
 }
 
 /// Number of possible tetrahedral stereocentres (assigned or not), as RDKit's legacy
