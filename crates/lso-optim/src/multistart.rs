@@ -21,12 +21,8 @@ pub fn data_bounds(data: &[f64], d: usize) -> Result<Bounds> {
     if data.iter().any(|v| !v.is_finite()) {
         return Err(OptimError::Bounds("data contain a non-finite value".into()));
     }
-    let mut abs: Vec<f64> = data.iter().map(|v| v.abs()).collect();
-    abs.sort_unstable_by(f64::total_cmp);
-    let h = (abs.len() - 1) as f64 * 0.999;
-    let (lo, t) = (h.floor() as usize, h - h.floor());
-    let hi = (lo + 1).min(abs.len() - 1);
-    let p = abs[lo] + (abs[hi] - abs[lo]) * t;
+    let abs: Vec<f64> = data.iter().map(|v| v.abs()).collect();
+    let p = lso_weighting::quantile(&abs, 0.999).map_err(|e| OptimError::Bounds(e.to_string()))?;
     let b = 1.1 * p.max(f64::MIN_POSITIVE);
     Ok(Bounds::cube(d, -b, b))
 }
