@@ -294,7 +294,12 @@ impl Molecule {
         self.atoms.len() - 1
     }
 
-    pub(crate) fn add_bond(
+    /// Add a bond between two existing atoms; returns its index. The molecule must be
+    /// sanitised again before its hydrogens, rings or aromaticity are used.
+    ///
+    /// # Panics
+    /// If `begin` or `end` is not an atom index.
+    pub fn add_bond(
         &mut self,
         begin: usize,
         end: usize,
@@ -311,6 +316,24 @@ impl Molecule {
         self.adjacency[begin].push((end, index));
         self.adjacency[end].push((begin, index));
         index
+    }
+}
+
+impl Molecule {
+    /// Change the order of bond `bond` (the molecule must be sanitised again).
+    ///
+    /// # Panics
+    /// If `bond` is not a bond index.
+    pub fn set_bond_order(&mut self, bond: usize, order: BondOrder) {
+        self.bonds[bond].order = order;
+    }
+
+    /// Set the atom class (SMILES `[C:n]`, RDKit's atom map number) of atom `atom`; `0` clears it.
+    ///
+    /// # Panics
+    /// If `atom` is not an atom index.
+    pub fn set_atom_class(&mut self, atom: usize, class: u32) {
+        self.atoms[atom].atom_class = class;
     }
 }
 

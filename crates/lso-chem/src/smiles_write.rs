@@ -13,8 +13,8 @@ use crate::ranking::{count_distinct, dense_ranks};
 use crate::{stereo, valence};
 
 /// Invariant of an atom for canonical ranking: element, aromatic, charge, isotope, degree,
-/// hydrogens, in a ring, marked chiral.
-type AtomKey = (u8, bool, i8, u16, usize, u32, bool, u8);
+/// hydrogens, in a ring, marked chiral, atom class (map number, as RDKit ranks it).
+type AtomKey = (u8, bool, i8, u16, usize, u32, bool, u8, u32);
 
 /// Canonical rank of every atom (a permutation of `0..n`).
 pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
@@ -35,6 +35,7 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
                 a.total_h(),
                 mol.atom_ring_count(i) > 0,
                 chir,
+                a.atom_class,
             )
         })
         .collect();

@@ -1,0 +1,575 @@
+//! The JT-VAE's networks in burn: tree encoder, molecule encoder, tree decoder, candidate
+//! encoder and the latent heads, with the training loss of the official code.
+
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::activation::{log_softmax, relu, sigmoid};
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::batch::{DecoderPlan, GraphPlan, TreePlan};
+use crate::features::{ATOM_FDIM, BOND_FDIM, CAND_ATOM_FDIM, CAND_BOND_FDIM};
+
+/// Sizes of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JtvaeConfig {
+    /// Hidden width of every network (paper: 450).
+    pub hidden: usize,
+    /// Total latent size, split evenly between tree and graph (paper: 56).
+    pub latent: usize,
+    /// Message-passing depth of the molecule and candidate encoders (paper: 3).
+    pub depth_graph: usize,
+    /// Vocabulary size.
+    pub vocab_size: usize,
+}
+
+impl JtvaeConfig {
+    /// The paper's sizes for a vocabulary of `vocab_size` labels.
+    pub fn paper(vocab_size: usize) -> Self {
+        Self {
+            hidden: 450,
+            latent: 56,
+            depth_graph: 3,
+            vocab_size,
+        }
+    }
+}
+
+/// A dense layer initialised as the official code does: Xavier-normal weights, zero bias.
+pub(crate) fn dense(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
+    let mut l = LinearConfig::new(d_in, d_out)
+        .with_bias(bias)
+        .with_initializer(Initializer::XavierNormal { gain: 1.0 })
+        .init(device);
+    if bias {
+        l.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
+    }
+    l
+}
+
+/// The gated recurrent update the JT-VAE uses on trees: for inputs `x` and the messages
+/// `h_nei` into a node, `new = (1 - z) * sum(h) + z * tanh(W_h [x, sum(r * h)])`.
+#[derive(Module, Debug)]
+pub struct TreeGru {
+    w_z: Linear,
+    w_r: Linear,
+    u_r: Linear,
+    w_h: Linear,
+}
+
+impl TreeGru {
+    fn new(h: usize, encoder: bool, device: &Device) -> Self {
+        // the encoder's reset gate has its bias on U_r, the decoder's on W_r
+        Self {
+            w_z: dense(2 * h, h, true, device),
+            w_r: dense(h, h, !encoder, device),
+            u_r: dense(h, h, encoder, device),
+            w_h: dense(2 * h, h, true, device),
+        }
+    }
+
+    /// `x`: `[n, h]`; `h_nei`: `[n, k, h]` (zero rows pad).
+    fn forward(&self, x: Tensor<2>, h_nei: Tensor<3>) -> Tensor<2> {
+        let [n, k, h] = h_nei.dims();
+        let sum_h = h_nei.clone().sum_dim(1).reshape([n, h]);
+        let z = sigmoid(
+            self.w_z
+                .forward(Tensor::cat(vec![x.clone(), sum_h.clone()], 1)),
+        );
+        let r1 = self.w_r.forward(x.clone()).reshape([n, 1, h]);
+        let r2 = self.u_r.forward(h_nei.clone());
+        let r = sigmoid(r1.expand([n, k, h]) + r2);
+        let gated = (r * h_nei).sum_dim(1).reshape([n, h]);
+        let pre = self.w_h.forward(Tensor::cat(vec![x, gated], 1)).tanh();
+        (z.ones_like() - z.clone()) * sum_h + z * pre
+    }
+}
+
+/// Message passing over molecular graphs (the molecule encoder and the candidate encoder).
+#[derive(Module, Debug)]
+pub struct GraphEncoder {
+    w_i: Linear,
+    w_h: Linear,
+    w_o: Linear,
+    depth: usize,
+}
+
+impl GraphEncoder {
+    fn new(atom_fdim: usize, bond_fdim: usize, h: usize, depth: usize, device: &Device) -> Self {
+        Self {
+            w_i: dense(atom_fdim + bond_fdim, h, false, device),
+            w_h: dense(h, h, false, device),
+            w_o: dense(atom_fdim + h, h, true, device),
+            depth,
+        }
+    }
+
+    /// Mean atom state of each graph, `[n_graphs, h]`. `prefix` are the store rows before the
+    /// bond messages (a zero row, or the tree messages).
+    fn forward(&self, plan: &GraphPlan, prefix: Tensor<2>, device: &Device) -> Tensor<2> {
+        let h = self.w_h.weight.dims()[0];
+        let afd = plan.atom_features.len() / plan.n_atoms.max(1);
+        let bfd = plan.bond_features.len() / plan.n_bonds.max(1);
+        let n_graphs = plan.graph_sizes.len();
+        let atoms = floats(&plan.atom_features, [plan.n_atoms, afd], device);
+        let mut message = Tensor::zeros([0, h], device);
+        let mut binput = Tensor::zeros([0, h], device);
+        if plan.n_bonds > 0 {
+            let bonds = floats(&plan.bond_features, [plan.n_bonds, bfd], device);
+            binput = self.w_i.forward(bonds);
+            message = relu(binput.clone());
+            let src = ints(&plan.bond_src, device);
+            let dst = ints(&plan.bond_dst, device);
+            for _ in 1..self.depth {
+                let store = Tensor::cat(vec![prefix.clone(), message], 0);
+                let nei = scatter_sum(store, src.clone(), dst.clone(), plan.n_bonds, h, device);
+                message = relu(binput.clone() + self.w_h.forward(nei));
+            }
+        }
+        let store = Tensor::cat(vec![prefix, message], 0);
+        let nei = scatter_sum(
+            store,
+            ints(&plan.atom_src, device),
+            ints(&plan.atom_dst, device),
+            plan.n_atoms,
+            h,
+            device,
+        );
+        let atom_h = relu(self.w_o.forward(Tensor::cat(vec![atoms, nei], 1)));
+        let _ = binput;
+        let sums = Tensor::zeros([n_graphs, h], device).select_assign(
+            0,
+            ints(&plan.atom_graph, device),
+            atom_h,
+            burn::tensor::IndexingUpdateOp::Add,
+        );
+        let inv: Vec<f32> = plan
+            .graph_sizes
+            .iter()
+            .map(|&n| 1.0 / n.max(1) as f32)
+            .collect();
+        sums * floats(&inv, [n_graphs, 1], device)
+    }
+}
+
+/// The tree decoder's prediction heads and recurrent cell.
+#[derive(Module, Debug)]
+pub struct TreeDecoder {
+    gru: TreeGru,
+    w: Linear,
+    w_o: Linear,
+    u: Linear,
+    u_i: Linear,
+    u_o: Linear,
+}
+
+/// The whole JT-VAE.
+#[derive(Module, Debug)]
+pub struct JtvaeModel {
+    embedding: Param<Tensor<2>>,
+    enc_gru: TreeGru,
+    enc_out: Linear,
+    mpn: GraphEncoder,
+    jtmpn: GraphEncoder,
+    dec: TreeDecoder,
+    a_assm: Linear,
+    t_mean: Linear,
+    t_var: Linear,
+    g_mean: Linear,
+    g_var: Linear,
+}
+
+/// Losses and accuracies of one minibatch.
+#[derive(Debug, Clone)]
+pub struct LossTerms {
+    /// Total loss `word + topo + assm + beta * kl` (differentiable).
+    pub loss: Tensor<1>,
+    /// Label cross-entropy per molecule.
+    pub word: f32,
+    /// Expand/stop cross-entropy per molecule.
+    pub topo: f32,
+    /// Assembly cross-entropy per molecule.
+    pub assm: f32,
+    /// KL divergence per molecule.
+    pub kl: f32,
+    /// Label accuracy.
+    pub word_acc: f32,
+    /// Expand/stop accuracy.
+    pub topo_acc: f32,
+    /// Assembly accuracy.
+    pub assm_acc: f32,
+}
+
+/// Everything a minibatch needs, planned on the CPU.
+#[derive(Debug, Clone)]
+pub struct BatchPlan {
+    pub(crate) tree: TreePlan,
+    pub(crate) decoder: DecoderPlan,
+    pub(crate) mol: GraphPlan,
+    pub(crate) cand: GraphPlan,
+    /// Per scored node: number of candidates and the label index.
+    pub(crate) groups: Vec<(usize, usize)>,
+    /// Molecule of each candidate.
+    pub(crate) cand_mol: Vec<i64>,
+    pub(crate) batch_size: usize,
+}
+
+pub(crate) fn floats<const D: usize>(v: &[f32], shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(v.to_vec(), shape), device)
+}
+
+pub(crate) fn ints(v: &[i64], device: &Device) -> Tensor<1, Int> {
+    Tensor::from_data(TensorData::new(v.to_vec(), [v.len()]), device)
+}
+
+fn scatter_sum(
+    store: Tensor<2>,
+    src: Tensor<1, Int>,
+    dst: Tensor<1, Int>,
+    n: usize,
+    h: usize,
+    device: &Device,
+) -> Tensor<2> {
+    let out = Tensor::zeros([n, h], device);
+    if src.dims()[0] == 0 {
+        return out;
+    }
+    out.select_assign(
+        0,
+        dst,
+        store.select(0, src),
+        burn::tensor::IndexingUpdateOp::Add,
+    )
+}
+
+fn gather3(store: &Tensor<2>, idx: &[i64], width: usize, device: &Device) -> Tensor<3> {
+    let h = store.dims()[1];
+    let n = idx.len() / width;
+    store
+        .clone()
+        .select(0, ints(idx, device))
+        .reshape([n, width, h])
+}
+
+impl JtvaeModel {
+    /// A freshly initialised model.
+    pub fn new(config: &JtvaeConfig, device: &Device) -> Self {
+        let h = config.hidden;
+        let l = config.latent / 2;
+        let v = config.vocab_size;
+        let embedding =
+            Initializer::XavierNormal { gain: 1.0 }.init_with([v, h], Some(v), Some(h), device);
+        Self {
+            embedding,
+            enc_gru: TreeGru::new(h, true, device),
+            enc_out: dense(2 * h, h, true, device),
+            mpn: GraphEncoder::new(ATOM_FDIM, BOND_FDIM, h, config.depth_graph, device),
+            jtmpn: GraphEncoder::new(
+                CAND_ATOM_FDIM,
+                CAND_BOND_FDIM,
+                h,
+                config.depth_graph,
+                device,
+            ),
+            dec: TreeDecoder {
+                gru: TreeGru::new(h, false, device),
+                w: dense(h + l, h, true, device),
+                w_o: dense(h, v, true, device),
+                u: dense(h + l, h, true, device),
+                u_i: dense(2 * h, h, true, device),
+                u_o: dense(h, 1, true, device),
+            },
+            a_assm: dense(l, h, false, device),
+            t_mean: dense(h, l, true, device),
+            t_var: dense(h, l, true, device),
+            g_mean: dense(h, l, true, device),
+            g_var: dense(h, l, true, device),
+        }
+    }
+
+    pub(crate) fn hidden(&self) -> usize {
+        self.embedding.dims()[1]
+    }
+
+    pub(crate) fn embed(&self, wids: &[i64], device: &Device) -> Tensor<2> {
+        self.embedding.val().select(0, ints(wids, device))
+    }
+
+    /// Tree encoder: the message store (row 0 zero, then messages by position) and the root
+    /// vector of each tree.
+    pub(crate) fn encode_trees(&self, plan: &TreePlan, device: &Device) -> (Tensor<2>, Tensor<2>) {
+        let h = self.hidden();
+        let mut store: Tensor<2> = Tensor::zeros([1, h], device);
+        let mut start = 0;
+        for &size in &plan.level_sizes {
+            let x = self.embed(&plan.src_wid[start..start + size], device);
+            let idx = &plan.nei[start * plan.width..(start + size) * plan.width];
+            let h_nei = gather3(&store, idx, plan.width, device);
+            let new = self.enc_gru.forward(x, h_nei);
+            store = Tensor::cat(vec![store, new], 0);
+            start += size;
+        }
+        let x = self.embed(&plan.root_wid, device);
+        let n = plan.root_wid.len();
+        let nei = gather3(&store, &plan.root_nei, plan.root_width, device)
+            .sum_dim(1)
+            .reshape([n, h]);
+        let roots = relu(self.enc_out.forward(Tensor::cat(vec![x, nei], 1)));
+        (store, roots)
+    }
+
+    /// Molecule encoder: one vector per molecule.
+    pub(crate) fn encode_graphs(&self, plan: &GraphPlan, device: &Device) -> Tensor<2> {
+        self.mpn
+            .forward(plan, Tensor::zeros([1, self.hidden()], device), device)
+    }
+
+    /// Latent mean and log-variance (`-|W h|`, as the official code) of tree and graph vectors.
+    pub(crate) fn latent_params(
+        &self,
+        tree_vecs: Tensor<2>,
+        mol_vecs: Tensor<2>,
+    ) -> (Tensor<2>, Tensor<2>) {
+        let mean = Tensor::cat(
+            vec![
+                self.t_mean.forward(tree_vecs.clone()),
+                self.g_mean.forward(mol_vecs.clone()),
+            ],
+            1,
+        );
+        let log_var = Tensor::cat(
+            vec![self.t_var.forward(tree_vecs), self.g_var.forward(mol_vecs)],
+            1,
+        )
+        .abs()
+        .neg();
+        (mean, log_var)
+    }
+
+    /// Word logits for decoder states `hiddens` in trees `contexts`.
+    pub(crate) fn word_logits(&self, hiddens: Tensor<2>, z_tree: Tensor<2>) -> Tensor<2> {
+        let input = Tensor::cat(vec![hiddens, z_tree], 1);
+        self.dec.w_o.forward(relu(self.dec.w.forward(input)))
+    }
+
+    /// Stop logit (`> 0` means expand) from node embedding `x` and the sum of messages into it.
+    pub(crate) fn stop_logits(&self, x: Tensor<2>, o: Tensor<2>, z_tree: Tensor<2>) -> Tensor<2> {
+        let s = relu(self.dec.u_i.forward(Tensor::cat(vec![x, o], 1)));
+        let input = Tensor::cat(vec![s, z_tree], 1);
+        self.dec.u_o.forward(relu(self.dec.u.forward(input)))
+    }
+
+    pub(crate) fn decoder_gru(&self, x: Tensor<2>, h_nei: Tensor<3>) -> Tensor<2> {
+        self.dec.gru.forward(x, h_nei)
+    }
+
+    /// Candidate encoder, given the tree message store.
+    pub(crate) fn encode_candidates(
+        &self,
+        plan: &GraphPlan,
+        tree_store: Tensor<2>,
+        device: &Device,
+    ) -> Tensor<2> {
+        self.jtmpn.forward(plan, tree_store, device)
+    }
+
+    /// Bilinear assembly query of graph latents.
+    pub(crate) fn assembly_query(&self, z_mol: Tensor<2>) -> Tensor<2> {
+        self.a_assm.forward(z_mol)
+    }
+
+    /// The training loss of a minibatch, with latent noise from the device's generator.
+    pub fn loss(&self, plan: &BatchPlan, beta: f32, device: &Device) -> LossTerms {
+        let h = self.hidden();
+        let b = plan.batch_size;
+        let bf = b as f32;
+        let (tree_store, tree_vecs) = self.encode_trees(&plan.tree, device);
+        let mol_vecs = self.encode_graphs(&plan.mol, device);
+        let (mean, log_var) = self.latent_params(tree_vecs, mol_vecs);
+        let l = mean.dims()[1];
+        let kl = (log_var.clone() + 1.0 - mean.clone().powf_scalar(2.0) - log_var.clone().exp())
+            .sum()
+            .mul_scalar(-0.5 / bf);
+        let eps = Tensor::random([b, l], Distribution::Normal(0.0, 1.0), device);
+        let z = mean + (log_var * 0.5).exp() * eps;
+        let z_tree = z.clone().slice([0..b, 0..l / 2]);
+        let z_mol = z.slice([0..b, l / 2..l]);
+
+        // tree decoder under teacher forcing
+        let dp = &plan.decoder;
+        let mut store: Tensor<2> = Tensor::zeros([1, h], device);
+        let mut pred_h = vec![Tensor::zeros([b, h], device)];
+        let mut pred_ctx: Vec<i64> = (0..b as i64).collect();
+        let mut pred_tgt: Vec<i64> = dp.root_wid.clone();
+        let mut stop_x = Vec::new();
+        let mut stop_o = Vec::new();
+        let mut stop_ctx: Vec<i64> = Vec::new();
+        let mut stop_tgt: Vec<f32> = Vec::new();
+        for step in &dp.steps {
+            let n = step.x_wid.len();
+            let x = self.embed(&step.x_wid, device);
+            let h_nei = gather3(&store, &step.h_nei, step.width, device);
+            let o = gather3(&store, &step.o_nei, step.width_all, device)
+                .sum_dim(1)
+                .reshape([n, h]);
+            let new = self.decoder_gru(x.clone(), h_nei);
+            stop_x.push(x);
+            stop_o.push(o);
+            stop_ctx.extend_from_slice(&step.tree);
+            stop_tgt.extend_from_slice(&step.direction);
+            if !step.pred_rows.is_empty() {
+                pred_h.push(new.clone().select(0, ints(&step.pred_rows, device)));
+                pred_ctx.extend(step.pred_rows.iter().map(|&r| step.tree[r as usize]));
+                pred_tgt.extend_from_slice(&step.pred_targets);
+            }
+            store = Tensor::cat(vec![store, new], 0);
+        }
+        stop_x.push(self.embed(&dp.root_wid, device));
+        stop_o.push(
+            gather3(&store, &dp.root_o_nei, dp.root_width, device)
+                .sum_dim(1)
+                .reshape([b, h]),
+        );
+        stop_ctx.extend(0..b as i64);
+        stop_tgt.extend(std::iter::repeat_n(0.0, b));
+
+        let word_logits = self.word_logits(
+            Tensor::cat(pred_h, 0),
+            z_tree.clone().select(0, ints(&pred_ctx, device)),
+        );
+        let n_pred = pred_tgt.len();
+        let targets: Tensor<2, Int> =
+            Tensor::from_data(TensorData::new(pred_tgt.clone(), [n_pred, 1]), device);
+        let word = log_softmax(word_logits.clone(), 1)
+            .gather(1, targets)
+            .sum()
+            .neg()
+            .div_scalar(bf);
+        let word_pred = argmax_rows(word_logits);
+        let word_acc = word_pred
+            .iter()
+            .zip(&pred_tgt)
+            .filter(|(p, t)| **p as i64 == **t)
+            .count() as f32
+            / n_pred as f32;
+
+        let n_stop = stop_tgt.len();
+        let stop_logits = self
+            .stop_logits(
+                Tensor::cat(stop_x, 0),
+                Tensor::cat(stop_o, 0),
+                z_tree.select(0, ints(&stop_ctx, device)),
+            )
+            .reshape([n_stop]);
+        let t = floats(&stop_tgt, [n_stop], device);
+        let topo = (relu(stop_logits.clone()) - stop_logits.clone() * t
+            + (stop_logits.clone().abs().neg().exp() + 1.0).log())
+        .sum()
+        .div_scalar(bf);
+        let stop_values = to_vec(stop_logits);
+        let topo_acc = stop_values
+            .iter()
+            .zip(&stop_tgt)
+            .filter(|(s, t)| (**s >= 0.0) == (**t > 0.5))
+            .count() as f32
+            / n_stop as f32;
+
+        // assembly
+        let (assm, assm_acc) = if plan.groups.is_empty() {
+            (Tensor::zeros([1], device), 1.0)
+        } else {
+            let cand_vecs = self.encode_candidates(&plan.cand, tree_store, device);
+            let query = self
+                .assembly_query(z_mol)
+                .select(0, ints(&plan.cand_mol, device));
+            let scores = (query * cand_vecs)
+                .sum_dim(1)
+                .reshape([plan.cand_mol.len()]);
+            self.group_loss(scores, &plan.groups, bf, device)
+        };
+
+        let word_v = word.clone().into_scalar::<f32>();
+        let topo_v = topo.clone().into_scalar::<f32>();
+        let assm_v = assm.clone().into_scalar::<f32>();
+        let kl_v = kl.clone().into_scalar::<f32>();
+        let loss = word + topo + assm + kl.mul_scalar(beta);
+        LossTerms {
+            loss: loss.reshape([1]),
+            word: word_v,
+            topo: topo_v,
+            assm: assm_v,
+            kl: kl_v,
+            word_acc,
+            topo_acc,
+            assm_acc,
+        }
+    }
+
+    /// Cross-entropy of each candidate group against its label, summed and divided by `bf`.
+    fn group_loss(
+        &self,
+        scores: Tensor<1>,
+        groups: &[(usize, usize)],
+        bf: f32,
+        device: &Device,
+    ) -> (Tensor<1>, f32) {
+        let n = scores.dims()[0];
+        let width = groups.iter().map(|g| g.0).max().unwrap_or(1);
+        // padded layout: index n is a large negative score
+        let padded = Tensor::cat(vec![scores.clone(), floats(&[-1e9], [1], device)], 0);
+        let mut idx = Vec::with_capacity(groups.len() * width);
+        let mut labels = Vec::with_capacity(groups.len());
+        let mut start = 0;
+        for &(count, label) in groups {
+            idx.extend((start..start + count).map(|i| i as i64));
+            idx.extend(std::iter::repeat_n(n as i64, width - count));
+            labels.push(label as i64);
+            start += count;
+        }
+        let g = groups.len();
+        let table = padded.select(0, ints(&idx, device)).reshape([g, width]);
+        let lt: Tensor<2, Int> = Tensor::from_data(TensorData::new(labels.clone(), [g, 1]), device);
+        let loss = log_softmax(table, 1)
+            .gather(1, lt)
+            .sum()
+            .neg()
+            .div_scalar(bf);
+        let values = to_vec(scores);
+        let mut correct = 0;
+        let mut start = 0;
+        for &(count, label) in groups {
+            let s = &values[start..start + count];
+            let best = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            if s[label] >= best {
+                correct += 1;
+            }
+            start += count;
+        }
+        (loss, correct as f32 / g as f32)
+    }
+}
+
+pub(crate) fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap_or_default()
+}
+
+fn argmax_rows(t: Tensor<2>) -> Vec<usize> {
+    let [n, v] = t.dims();
+    let values = to_vec(t);
+    (0..n)
+        .map(|i| {
+            let row = &values[i * v..(i + 1) * v];
+            let mut best = 0;
+            for (j, &x) in row.iter().enumerate() {
+                if x > row[best] {
+                    best = j;
+                }
+            }
+            best
+        })
+        .collect()
+}

@@ -1,0 +1,238 @@
+//! Training examples: a molecule's junction tree with vocabulary classes, its graph, and the
+//! candidate attachments the assembly network learns to rank.
+
+use std::collections::BTreeMap;
+
+use lso_chem::Molecule;
+
+use crate::assemble::{Part, aroma_kind, enum_assemble, sanitized};
+use crate::features::MolGraph;
+use crate::{JtvaeError, Vocabulary, cluster_label, decompose};
+
+/// The vocabulary with each label's kekulé molecule, ready for assembly.
+#[derive(Debug, Clone)]
+pub struct ClusterSet {
+    vocab: Vocabulary,
+    mols: Vec<Molecule>,
+    aroma: Vec<u8>,
+}
+
+impl ClusterSet {
+    /// Read every label of `vocab` as a kekulé molecule.
+    ///
+    /// # Errors
+    /// [`JtvaeError::Vocabulary`] for a label that is not a molecule.
+    pub fn new(vocab: Vocabulary) -> Result<Self, JtvaeError> {
+        let mols = vocab
+            .labels()
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                Molecule::from_smiles_kekule(l).map_err(|e| JtvaeError::Vocabulary {
+                    line: k + 1,
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let aroma = vocab.labels().iter().map(|l| aroma_kind(l)).collect();
+        Ok(Self { vocab, mols, aroma })
+    }
+
+    /// The vocabulary.
+    pub fn vocab(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.mols.len()
+    }
+
+    /// True when there is no label.
+    pub fn is_empty(&self) -> bool {
+        self.mols.is_empty()
+    }
+
+    /// The kekulé molecule of label `wid`.
+    pub fn mol(&self, wid: usize) -> &Molecule {
+        &self.mols[wid]
+    }
+
+    pub(crate) fn part(&self, wid: usize, nid: u32, n_neighbours: usize) -> Part<'_> {
+        Part {
+            nid,
+            mol: &self.mols[wid],
+            class: if n_neighbours > 1 { nid } else { 0 },
+            is_leaf: n_neighbours == 1,
+            aroma: self.aroma[wid],
+        }
+    }
+}
+
+/// A node of a training tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeNode {
+    /// Vocabulary class.
+    pub wid: usize,
+    /// Neighbouring nodes, in the order the tree's edges list them.
+    pub neighbours: Vec<usize>,
+    /// Candidate attachments ranked by the assembly network: empty for leaves and for nodes with
+    /// a single candidate, which add nothing to the loss.
+    pub candidates: Vec<MolGraph>,
+    /// Index of the true attachment in `candidates`.
+    pub label: usize,
+}
+
+/// A training molecule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MolTree {
+    /// The molecule's SMILES as given.
+    pub smiles: String,
+    /// Tree nodes; node 0 is the root (the cluster of atom 0).
+    pub nodes: Vec<TreeNode>,
+    /// The molecule's graph.
+    pub graph: MolGraph,
+}
+
+impl MolTree {
+    /// Build the training example of a SMILES string.
+    ///
+    /// # Errors
+    /// [`JtvaeError`] when the molecule cannot be read or kekulised, or one of its clusters is
+    /// not in the vocabulary.
+    pub fn new(smiles: &str, clusters: &ClusterSet) -> Result<Self, JtvaeError> {
+        let mol = Molecule::from_smiles(smiles)?;
+        let kek = mol.kekulized()?;
+        let tree = decompose(&mol);
+        let n = tree.clusters.len();
+        // root: the last cluster holding atom 0, swapped to the front
+        let root = (0..n)
+            .filter(|&i| tree.clusters[i].iter().min() == Some(&0))
+            .last()
+            .unwrap_or(0);
+        let perm = |i: usize| {
+            if i == root {
+                0
+            } else if i == 0 {
+                root
+            } else {
+                i
+            }
+        };
+        let mut atoms: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, c) in tree.clusters.iter().enumerate() {
+            atoms[perm(i)] = c.clone();
+        }
+        // swapping the root to the front keeps each node's neighbours in edge order
+        for &(x, y) in &tree.edges {
+            neighbours[perm(x)].push(perm(y));
+            neighbours[perm(y)].push(perm(x));
+        }
+        let wids = atoms
+            .iter()
+            .map(|c| clusters.vocab.index(&cluster_label(&kek, c)?))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut nodes: Vec<TreeNode> = (0..n)
+            .map(|i| TreeNode {
+                wid: wids[i],
+                neighbours: neighbours[i].clone(),
+                candidates: Vec::new(),
+                label: 0,
+            })
+            .collect();
+        for i in 0..n {
+            if neighbours[i].len() <= 1 {
+                continue;
+            }
+            let label = recover_label(&kek, &atoms, &neighbours, i)?;
+            let label_smiles = label.to_smiles(false);
+            let mut order: Vec<usize> = neighbours[i]
+                .iter()
+                .copied()
+                .filter(|&j| clusters.mols[wids[j]].n_atoms() > 1)
+                .collect();
+            order.sort_by_key(|&j| std::cmp::Reverse(clusters.mols[wids[j]].n_atoms()));
+            let mut nbrs: Vec<usize> = neighbours[i]
+                .iter()
+                .copied()
+                .filter(|&j| clusters.mols[wids[j]].n_atoms() == 1)
+                .collect();
+            nbrs.extend(order);
+            let parts: Vec<Part<'_>> = nbrs
+                .iter()
+                .map(|&j| clusters.part(wids[j], j as u32 + 1, neighbours[j].len()))
+                .collect();
+            let centre = clusters.part(wids[i], i as u32 + 1, neighbours[i].len());
+            let mut cands = enum_assemble(&centre, &parts, &[], &Vec::new());
+            if cands.iter().any(|c| c.aroma >= 0.0) {
+                cands.retain(|c| c.aroma >= 0.0);
+            }
+            let mut graphs: Vec<MolGraph> = Vec::with_capacity(cands.len() + 1);
+            let mut found = None;
+            for (k, c) in cands.iter().enumerate() {
+                if c.smiles == label_smiles {
+                    found = Some(k);
+                }
+                graphs.push(MolGraph::new(&c.mol, &c.mol.kekulized()?));
+            }
+            let label_index = match found {
+                Some(k) => k,
+                None => {
+                    graphs.push(MolGraph::new(&label, &label.kekulized()?));
+                    graphs.len() - 1
+                }
+            };
+            if graphs.len() > 1 {
+                nodes[i].candidates = graphs;
+                nodes[i].label = label_index;
+            }
+        }
+        let graph = MolGraph::new(&mol, &kek);
+        Ok(Self {
+            smiles: smiles.to_owned(),
+            nodes,
+            graph,
+        })
+    }
+}
+
+/// The true local attachment around node `i`: its atoms and its neighbours' atoms cut from the
+/// kekulé molecule, atoms marked with the node they belong to (a neighbour's atoms shared with
+/// `i` keep `i`'s mark unless the neighbour is a singleton; leaves are unmarked), sanitised.
+fn recover_label(
+    kek: &Molecule,
+    atoms: &[Vec<usize>],
+    neighbours: &[Vec<usize>],
+    i: usize,
+) -> Result<Molecule, JtvaeError> {
+    let mut class: BTreeMap<usize, u32> = BTreeMap::new();
+    for &a in &atoms[i] {
+        class.insert(
+            a,
+            if neighbours[i].len() > 1 {
+                i as u32 + 1
+            } else {
+                0
+            },
+        );
+    }
+    for &j in &neighbours[i] {
+        let leaf = neighbours[j].len() == 1;
+        for &a in &atoms[j] {
+            let e = class.entry(a).or_insert(0);
+            if !leaf && (!atoms[i].contains(&a) || atoms[j].len() == 1) {
+                *e = j as u32 + 1;
+            }
+        }
+    }
+    let list: Vec<usize> = class.keys().copied().collect();
+    let mut frag = kek.fragment(&list);
+    for (k, a) in list.iter().enumerate() {
+        frag.set_atom_class(k, class[a]);
+    }
+    sanitized(frag).ok_or_else(|| JtvaeError::Cluster {
+        cluster: list,
+        reason: "the local attachment is not a valid molecule".into(),
+    })
+}
