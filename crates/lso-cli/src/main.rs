@@ -9,6 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lso_core::{Observer, QueryRecord, RoundRecord};
 use lso_tasks::RunConfig;
 
+mod train_jtvae;
+
 /// Sample-efficient black-box optimisation in the latent space of generative models, with
 /// weighted retraining.
 #[derive(Parser)]
@@ -36,9 +38,18 @@ enum Command {
         /// The run directory.
         dir: PathBuf,
     },
+    /// Train a generative model.
+    #[command(subcommand)]
+    Train(TrainCommand),
     /// Molecules: properties and (later) the JT-VAE.
     #[command(subcommand)]
     Chem(ChemCommand),
+}
+
+#[derive(Subcommand)]
+enum TrainCommand {
+    /// Pretrain the junction-tree VAE on a SMILES file (resumable).
+    Jtvae(train_jtvae::TrainJtvae),
 }
 
 #[derive(Subcommand)]
@@ -81,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run { config, out } => optimise(&config, &out),
         Command::Resume { dir } => optimise(&dir.join("config.toml"), &dir),
+        Command::Train(TrainCommand::Jtvae(args)) => args.run(),
         Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
         Command::Chem(ChemCommand::Vocab { input, output }) => chem_vocab(&input, &output),
     }

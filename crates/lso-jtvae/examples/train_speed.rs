@@ -1,6 +1,6 @@
 //! Time training steps of the paper-size model on the flex CPU device.
 
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 use lso_jtvae::{ClusterSet, JtvaeConfig, JtvaeModel, MolTree, Vocabulary, plan_batch};
 
@@ -18,17 +18,16 @@ fn main() {
         .map(|l| MolTree::new(l, &clusters).expect("tree"))
         .collect();
     let device = Device::flex().autodiff();
-    device.seed(0);
     let mut config = JtvaeConfig::paper(clusters.len());
     config.hidden = hidden;
-    let mut model = JtvaeModel::new(&config, &device);
+    let mut model = JtvaeModel::new(&config, 0, &device);
     let mut optim = AdamConfig::new().init();
     for (k, chunk) in trees.chunks(batch).enumerate() {
         let refs: Vec<&MolTree> = chunk.iter().collect();
         let t0 = std::time::Instant::now();
         let plan = plan_batch(&refs);
         let t1 = t0.elapsed().as_secs_f64();
-        let terms = model.loss(&plan, 0.005, &device);
+        let terms = model.loss(&plan, 0.005, k as u64, &device);
         let t2 = t0.elapsed().as_secs_f64();
         let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
         model = optim.step(7e-4, model, grads);

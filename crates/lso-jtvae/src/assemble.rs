@@ -106,8 +106,6 @@ pub(crate) struct Candidate {
     pub smiles: String,
     /// The sanitised candidate molecule (aromaticity perceived, atom classes kept).
     pub mol: Molecule,
-    /// Its attachment map.
-    pub amap: Amap,
     /// Aromaticity-consistency score: 0, 1000 (consistent) or -0.001 (inconsistent).
     pub aroma: f32,
 }
@@ -354,12 +352,7 @@ pub(crate) fn enum_assemble(
         }
         seen.insert(smiles.clone());
         let aroma = check_aroma(&mol, node, neighbours);
-        out.push(Candidate {
-            smiles,
-            mol,
-            amap,
-            aroma,
-        });
+        out.push(Candidate { smiles, mol, aroma });
     }
     out
 }

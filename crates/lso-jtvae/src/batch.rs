@@ -262,8 +262,6 @@ pub struct GraphPlan {
     pub n_atoms: usize,
     /// Number of directed bond messages.
     pub n_bonds: usize,
-    /// Rows of the message store before the bond messages.
-    pub offset: usize,
     /// Bond-to-bond reads: (store row, bond message).
     pub bond_src: Vec<i64>,
     /// Destinations of `bond_src`.
@@ -294,10 +292,7 @@ impl GraphPlan {
         } else {
             (crate::CAND_ATOM_FDIM, crate::CAND_BOND_FDIM)
         };
-        let mut plan = Self {
-            offset,
-            ..Self::default()
-        };
+        let mut plan = Self::default();
         let mut atom_base = 0;
         // (source atom, destination atom) of each directed bond, global
         let mut dir: Vec<(usize, usize)> = Vec::new();

@@ -21,6 +21,22 @@ pub enum JtvaeError {
         /// The label.
         label: String,
     },
+    /// A file could not be read or written.
+    #[error("{path}: {reason}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A checkpoint or model directory is unusable.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The file or directory.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// A vocabulary line could not be read.
     #[error("vocabulary line {line}: {reason}")]
     Vocabulary {

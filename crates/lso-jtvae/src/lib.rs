@@ -13,6 +13,7 @@ mod error;
 mod features;
 mod model;
 mod moltree;
+mod train;
 mod tree;
 mod vocab;
 
@@ -24,5 +25,9 @@ pub use features::{
 };
 pub use model::{BatchPlan, JtvaeConfig, JtvaeModel, LossTerms};
 pub use moltree::{ClusterSet, MolTree, TreeNode};
+pub use train::{
+    FORMAT_VERSION, ModelFiles, StepReport, TrainSettings, TrainState, Trainer, build_examples,
+    load_model, save_model,
+};
 pub use tree::{JunctionTree, decompose};
 pub use vocab::{Vocabulary, cluster_label, molecule_labels};

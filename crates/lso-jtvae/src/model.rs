@@ -4,7 +4,10 @@
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
-use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::{DecoderPlan, GraphPlan, TreePlan};
@@ -36,16 +39,34 @@ impl JtvaeConfig {
     }
 }
 
+/// Xavier-normal values (`std = sqrt(2 / (fan_in + fan_out))`) from the model's own generator,
+/// so initialisation does not depend on the device's shared generator.
+fn xavier(rng: &mut ChaCha8Rng, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    let std = (2.0 / (rows + cols) as f64).sqrt();
+    let normal = Normal::new(0.0, std).unwrap_or_else(|_| Normal::new(0.0, 1.0).expect("unit"));
+    let v: Vec<f32> = (0..rows * cols)
+        .map(|_| normal.sample(rng) as f32)
+        .collect();
+    floats(&v, [rows, cols], device)
+}
+
 /// A dense layer initialised as the official code does: Xavier-normal weights, zero bias.
-pub(crate) fn dense(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
+fn dense(rng: &mut ChaCha8Rng, d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
     let mut l = LinearConfig::new(d_in, d_out)
         .with_bias(bias)
-        .with_initializer(Initializer::XavierNormal { gain: 1.0 })
+        .with_initializer(Initializer::Zeros)
         .init(device);
-    if bias {
-        l.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
-    }
+    l.weight = Param::from_tensor(xavier(rng, d_in, d_out, device));
     l
+}
+
+/// Standard normal noise of the given shape from `seed`.
+pub(crate) fn noise(seed: u64, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let v: Vec<f32> = (0..rows * cols)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    floats(&v, [rows, cols], device)
 }
 
 /// The gated recurrent update the JT-VAE uses on trees: for inputs `x` and the messages
@@ -59,13 +80,13 @@ pub struct TreeGru {
 }
 
 impl TreeGru {
-    fn new(h: usize, encoder: bool, device: &Device) -> Self {
+    fn new(rng: &mut ChaCha8Rng, h: usize, encoder: bool, device: &Device) -> Self {
         // the encoder's reset gate has its bias on U_r, the decoder's on W_r
         Self {
-            w_z: dense(2 * h, h, true, device),
-            w_r: dense(h, h, !encoder, device),
-            u_r: dense(h, h, encoder, device),
-            w_h: dense(2 * h, h, true, device),
+            w_z: dense(rng, 2 * h, h, true, device),
+            w_r: dense(rng, h, h, !encoder, device),
+            u_r: dense(rng, h, h, encoder, device),
+            w_h: dense(rng, 2 * h, h, true, device),
         }
     }
 
@@ -96,11 +117,17 @@ pub struct GraphEncoder {
 }
 
 impl GraphEncoder {
-    fn new(atom_fdim: usize, bond_fdim: usize, h: usize, depth: usize, device: &Device) -> Self {
+    fn new(
+        rng: &mut ChaCha8Rng,
+        (atom_fdim, bond_fdim): (usize, usize),
+        h: usize,
+        depth: usize,
+        device: &Device,
+    ) -> Self {
         Self {
-            w_i: dense(atom_fdim + bond_fdim, h, false, device),
-            w_h: dense(h, h, false, device),
-            w_o: dense(atom_fdim + h, h, true, device),
+            w_i: dense(rng, atom_fdim + bond_fdim, h, false, device),
+            w_h: dense(rng, h, h, false, device),
+            w_o: dense(rng, atom_fdim + h, h, true, device),
             depth,
         }
     }
@@ -253,38 +280,37 @@ fn gather3(store: &Tensor<2>, idx: &[i64], width: usize, device: &Device) -> Ten
 }
 
 impl JtvaeModel {
-    /// A freshly initialised model.
-    pub fn new(config: &JtvaeConfig, device: &Device) -> Self {
+    /// A freshly initialised model; `seed` fixes the initial weights.
+    pub fn new(config: &JtvaeConfig, seed: u64, device: &Device) -> Self {
         let h = config.hidden;
         let l = config.latent / 2;
         let v = config.vocab_size;
-        let embedding =
-            Initializer::XavierNormal { gain: 1.0 }.init_with([v, h], Some(v), Some(h), device);
+        let rng = &mut ChaCha8Rng::seed_from_u64(seed);
         Self {
-            embedding,
-            enc_gru: TreeGru::new(h, true, device),
-            enc_out: dense(2 * h, h, true, device),
-            mpn: GraphEncoder::new(ATOM_FDIM, BOND_FDIM, h, config.depth_graph, device),
+            embedding: Param::from_tensor(xavier(rng, v, h, device)),
+            enc_gru: TreeGru::new(rng, h, true, device),
+            enc_out: dense(rng, 2 * h, h, true, device),
+            mpn: GraphEncoder::new(rng, (ATOM_FDIM, BOND_FDIM), h, config.depth_graph, device),
             jtmpn: GraphEncoder::new(
-                CAND_ATOM_FDIM,
-                CAND_BOND_FDIM,
+                rng,
+                (CAND_ATOM_FDIM, CAND_BOND_FDIM),
                 h,
                 config.depth_graph,
                 device,
             ),
             dec: TreeDecoder {
-                gru: TreeGru::new(h, false, device),
-                w: dense(h + l, h, true, device),
-                w_o: dense(h, v, true, device),
-                u: dense(h + l, h, true, device),
-                u_i: dense(2 * h, h, true, device),
-                u_o: dense(h, 1, true, device),
+                gru: TreeGru::new(rng, h, false, device),
+                w: dense(rng, h + l, h, true, device),
+                w_o: dense(rng, h, v, true, device),
+                u: dense(rng, h + l, h, true, device),
+                u_i: dense(rng, 2 * h, h, true, device),
+                u_o: dense(rng, h, 1, true, device),
             },
-            a_assm: dense(l, h, false, device),
-            t_mean: dense(h, l, true, device),
-            t_var: dense(h, l, true, device),
-            g_mean: dense(h, l, true, device),
-            g_var: dense(h, l, true, device),
+            a_assm: dense(rng, l, h, false, device),
+            t_mean: dense(rng, h, l, true, device),
+            t_var: dense(rng, h, l, true, device),
+            g_mean: dense(rng, h, l, true, device),
+            g_var: dense(rng, h, l, true, device),
         }
     }
 
@@ -379,8 +405,8 @@ impl JtvaeModel {
         self.a_assm.forward(z_mol)
     }
 
-    /// The training loss of a minibatch, with latent noise from the device's generator.
-    pub fn loss(&self, plan: &BatchPlan, beta: f32, device: &Device) -> LossTerms {
+    /// The training loss of a minibatch; `noise_seed` draws the latent noise.
+    pub fn loss(&self, plan: &BatchPlan, beta: f32, noise_seed: u64, device: &Device) -> LossTerms {
         let h = self.hidden();
         let b = plan.batch_size;
         let bf = b as f32;
@@ -391,7 +417,7 @@ impl JtvaeModel {
         let kl = (log_var.clone() + 1.0 - mean.clone().powf_scalar(2.0) - log_var.clone().exp())
             .sum()
             .mul_scalar(-0.5 / bf);
-        let eps = Tensor::random([b, l], Distribution::Normal(0.0, 1.0), device);
+        let eps = noise(noise_seed, b, l, device);
         let z = mean + (log_var * 0.5).exp() * eps;
         let z_tree = z.clone().slice([0..b, 0..l / 2]);
         let z_mol = z.slice([0..b, l / 2..l]);
@@ -572,4 +598,53 @@ fn argmax_rows(t: Tensor<2>) -> Vec<usize> {
             best
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::TreePlan;
+
+    /// The level-order tree encoder equals the official 20 synchronous GRU iterations.
+    #[test]
+    fn level_order_messages_equal_synchronous_iterations() {
+        let device = Device::flex();
+        let config = JtvaeConfig {
+            hidden: 8,
+            latent: 4,
+            depth_graph: 3,
+            vocab_size: 5,
+        };
+        let model = JtvaeModel::new(&config, 4, &device);
+        // a path of 5 nodes, a star with 4 leaves, a single node
+        let trees = vec![
+            (
+                vec![0, 1, 2, 3, 4],
+                vec![vec![1], vec![0, 2], vec![1, 3], vec![2, 4], vec![3]],
+            ),
+            (
+                vec![2, 2, 3, 4, 0],
+                vec![vec![1, 2, 3, 4], vec![0], vec![0], vec![0], vec![0]],
+            ),
+            (vec![1], vec![vec![]]),
+        ];
+        let plan = TreePlan::new(&trees);
+        assert_eq!(plan.n_messages(), 2 * 4 + 2 * 4);
+        let (store, roots) = model.encode_trees(&plan, &device);
+        let n = plan.n_messages();
+        let x = model.embed(&plan.src_wid, &device);
+        let mut h: Tensor<2> = Tensor::zeros([n, 8], &device);
+        for _ in 0..20 {
+            let s = Tensor::cat(vec![Tensor::zeros([1, 8], &device), h], 0);
+            h = model
+                .enc_gru
+                .forward(x.clone(), gather3(&s, &plan.nei, plan.width, &device));
+        }
+        let a = to_vec(store.slice([1..n + 1, 0..8]));
+        let b = to_vec(h);
+        for (u, v) in a.iter().zip(&b) {
+            assert!((u - v).abs() < 1e-5, "{u} vs {v}");
+        }
+        assert_eq!(roots.dims(), [3, 8]);
+    }
 }

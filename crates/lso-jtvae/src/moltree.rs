@@ -107,8 +107,8 @@ impl MolTree {
         let n = tree.clusters.len();
         // root: the last cluster holding atom 0, swapped to the front
         let root = (0..n)
-            .filter(|&i| tree.clusters[i].iter().min() == Some(&0))
-            .last()
+            .rev()
+            .find(|&i| tree.clusters[i].iter().min() == Some(&0))
             .unwrap_or(0);
         let perm = |i: usize| {
             if i == root {
