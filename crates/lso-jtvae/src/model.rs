@@ -141,10 +141,9 @@ impl GraphEncoder {
         let n_graphs = plan.graph_sizes.len();
         let atoms = floats(&plan.atom_features, [plan.n_atoms, afd], device);
         let mut message = Tensor::zeros([0, h], device);
-        let mut binput = Tensor::zeros([0, h], device);
         if plan.n_bonds > 0 {
             let bonds = floats(&plan.bond_features, [plan.n_bonds, bfd], device);
-            binput = self.w_i.forward(bonds);
+            let binput = self.w_i.forward(bonds);
             message = relu(binput.clone());
             let src = ints(&plan.bond_src, device);
             let dst = ints(&plan.bond_dst, device);
@@ -164,7 +163,6 @@ impl GraphEncoder {
             device,
         );
         let atom_h = relu(self.w_o.forward(Tensor::cat(vec![atoms, nei], 1)));
-        let _ = binput;
         let sums = Tensor::zeros([n_graphs, h], device).select_assign(
             0,
             ints(&plan.atom_graph, device),

@@ -305,10 +305,12 @@ impl Trainer {
                     })?;
             let optim_path = ckpt.join("optim.bpk");
             if optim_path.exists() {
-                optim = optim.load(&optim_path).map_err(|e| JtvaeError::Checkpoint {
-                    path: optim_path.display().to_string(),
-                    reason: format!("{e:?}"),
-                })?;
+                optim = optim
+                    .load(&optim_path)
+                    .map_err(|e| JtvaeError::Checkpoint {
+                        path: optim_path.display().to_string(),
+                        reason: format!("{e:?}"),
+                    })?;
                 restored = true;
             }
             (model, state)
