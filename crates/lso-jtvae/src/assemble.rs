@@ -58,21 +58,29 @@ const PENZYNES: [&str; 23] = [
     "C1=NSN=C1",
 ];
 
-/// Aromatic ring kind of a cluster label for the aromaticity check: 1 for the six-membered
-/// list, 2 for the five-membered list, 0 otherwise. `label` is a canonical kekulé label.
-pub(crate) fn aroma_kind(label: &str) -> u8 {
-    let canon = |s: &str| {
-        Molecule::from_smiles_kekule(s)
+/// Aromatic ring kind of each cluster label for the aromaticity check: 1 for the six-membered
+/// list, 2 for the five-membered list, 0 otherwise. Labels are canonical kekulé labels; the lists
+/// are canonicalised once.
+pub(crate) fn aroma_kinds(labels: &[String]) -> Vec<u8> {
+    let canon = |list: &[&str]| -> Vec<String> {
+        list.iter()
+            .filter_map(|s| Molecule::from_smiles_kekule(s).ok())
             .map(|m| m.to_smiles(false))
-            .unwrap_or_default()
+            .collect()
     };
-    if BENZYNES.iter().any(|b| canon(b) == label) {
-        1
-    } else if PENZYNES.iter().any(|p| canon(p) == label) {
-        2
-    } else {
-        0
-    }
+    let (six, five) = (canon(&BENZYNES), canon(&PENZYNES));
+    labels
+        .iter()
+        .map(|l| {
+            if six.contains(l) {
+                1
+            } else if five.contains(l) {
+                2
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 /// A cluster taking part in an assembly.
@@ -86,7 +94,7 @@ pub(crate) struct Part<'a> {
     pub class: u32,
     /// Whether the node is a leaf of its tree.
     pub is_leaf: bool,
-    /// See [`aroma_kind`].
+    /// See [`aroma_kinds`].
     pub aroma: u8,
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use lso_chem::Molecule;
 
-use crate::assemble::{Part, aroma_kind, enum_assemble, sanitized};
+use crate::assemble::{Part, aroma_kinds, enum_assemble, sanitized};
 use crate::features::MolGraph;
 use crate::{JtvaeError, Vocabulary, cluster_label, decompose};
 
@@ -34,7 +34,7 @@ impl ClusterSet {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let aroma = vocab.labels().iter().map(|l| aroma_kind(l)).collect();
+        let aroma = aroma_kinds(vocab.labels());
         Ok(Self { vocab, mols, aroma })
     }
 
