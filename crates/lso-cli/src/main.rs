@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lso_core::{Observer, QueryRecord, RoundRecord};
 use lso_tasks::RunConfig;
 
+mod chem_jtvae;
 mod train_jtvae;
 
 /// Sample-efficient black-box optimisation in the latent space of generative models, with
@@ -41,7 +42,8 @@ enum Command {
     /// Train a generative model.
     #[command(subcommand)]
     Train(TrainCommand),
-    /// Molecules: properties and (later) the JT-VAE.
+    /// Molecules: properties, vocabulary, and the JT-VAE (encode, decode, sample,
+    /// reconstruct).
     #[command(subcommand)]
     Chem(ChemCommand),
 }
@@ -76,6 +78,14 @@ enum ChemCommand {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Encode molecules into JT-VAE latent means.
+    Encode(chem_jtvae::Encode),
+    /// Decode JT-VAE latent points into molecules.
+    Decode(chem_jtvae::Decode),
+    /// Decode points drawn from the JT-VAE prior.
+    Sample(chem_jtvae::Sample),
+    /// Encode then decode molecules and report whether each comes back.
+    Reconstruct(chem_jtvae::Reconstruct),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +105,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(TrainCommand::Jtvae(args)) => args.run(),
         Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
         Command::Chem(ChemCommand::Vocab { input, output }) => chem_vocab(&input, &output),
+        Command::Chem(ChemCommand::Encode(args)) => args.run(),
+        Command::Chem(ChemCommand::Decode(args)) => args.run(),
+        Command::Chem(ChemCommand::Sample(args)) => args.run(),
+        Command::Chem(ChemCommand::Reconstruct(args)) => args.run(),
     }
 }
 

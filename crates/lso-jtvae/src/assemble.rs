@@ -116,6 +116,8 @@ pub(crate) struct Candidate {
     pub mol: Molecule,
     /// Aromaticity-consistency score: 0, 1000 (consistent) or -0.001 (inconsistent).
     pub aroma: f32,
+    /// The attachment: `(neighbour nid, centre atom, neighbour atom)` per shared atom.
+    pub amap: Amap,
 }
 
 fn atom_equal(a: &Atom, b: &Atom) -> bool {
@@ -360,7 +362,12 @@ pub(crate) fn enum_assemble(
         }
         seen.insert(smiles.clone());
         let aroma = check_aroma(&mol, node, neighbours);
-        out.push(Candidate { smiles, mol, aroma });
+        out.push(Candidate {
+            smiles,
+            mol,
+            aroma,
+            amap,
+        });
     }
     out
 }

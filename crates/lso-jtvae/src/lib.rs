@@ -9,15 +9,21 @@
 
 mod assemble;
 mod batch;
+mod decode;
 mod error;
 mod features;
 mod model;
 mod moltree;
+mod pretrained;
 mod train;
 mod tree;
 mod vocab;
 
 pub use batch::plan_batch;
+pub use decode::{
+    DecodeFailure, DecodeOptions, DecodeOutcome, MAX_DFS_CALLS, MAX_TREE_NODES, decode_batch,
+    decode_one,
+};
 pub use error::JtvaeError;
 pub use features::{
     ATOM_FDIM, AtomFeatures, BOND_FDIM, BondFeatures, CAND_ATOM_FDIM, CAND_BOND_FDIM, MolGraph,
@@ -25,6 +31,7 @@ pub use features::{
 };
 pub use model::{BatchPlan, JtvaeConfig, JtvaeModel, LossTerms};
 pub use moltree::{ClusterSet, MolTree, TreeNode};
+pub use pretrained::Jtvae;
 pub use train::{
     FORMAT_VERSION, ModelFiles, StepReport, TrainSettings, TrainState, Trainer, build_examples,
     load_model, save_model,

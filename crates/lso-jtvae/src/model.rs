@@ -312,6 +312,30 @@ impl JtvaeModel {
         }
     }
 
+    /// Latent size (tree half plus graph half).
+    pub fn latent(&self) -> usize {
+        self.t_mean.weight.dims()[1] + self.g_mean.weight.dims()[1]
+    }
+
+    /// Latent means and log-variances of a batch of molecules, one row each (no sampling).
+    pub fn encode(
+        &self,
+        trees: &[&crate::MolTree],
+        device: &Device,
+    ) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+        if trees.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let plan = crate::plan_batch(trees);
+        let (_, tree_vecs) = self.encode_trees(&plan.tree, device);
+        let mol_vecs = self.encode_graphs(&plan.mol, device);
+        let (mean, log_var) = self.latent_params(tree_vecs, mol_vecs);
+        let l = self.latent();
+        let rows =
+            |t: Tensor<2>| -> Vec<Vec<f32>> { to_vec(t).chunks(l).map(<[f32]>::to_vec).collect() };
+        (rows(mean), rows(log_var))
+    }
+
     pub(crate) fn hidden(&self) -> usize {
         self.embedding.dims()[1]
     }

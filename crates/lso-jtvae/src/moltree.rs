@@ -58,6 +58,27 @@ impl ClusterSet {
         &self.mols[wid]
     }
 
+    /// The label's atoms as `(element, charge, total hydrogens)`: the official attachment slots.
+    pub(crate) fn slots(&self, wid: usize) -> Vec<(u8, i8, u32)> {
+        self.mols[wid]
+            .atoms()
+            .iter()
+            .map(|a| (a.element, a.charge, a.total_h()))
+            .collect()
+    }
+
+    /// A part with an explicit leaf flag (leaves are unmarked), as the tree decoder's
+    /// feasibility check builds them.
+    pub(crate) fn part_as(&self, wid: usize, nid: u32, is_leaf: bool) -> Part<'_> {
+        Part {
+            nid,
+            mol: &self.mols[wid],
+            class: if is_leaf { 0 } else { nid },
+            is_leaf,
+            aroma: self.aroma[wid],
+        }
+    }
+
     pub(crate) fn part(&self, wid: usize, nid: u32, n_neighbours: usize) -> Part<'_> {
         Part {
             nid,
@@ -101,6 +122,19 @@ impl MolTree {
     /// [`JtvaeError`] when the molecule cannot be read or kekulised, or one of its clusters is
     /// not in the vocabulary.
     pub fn new(smiles: &str, clusters: &ClusterSet) -> Result<Self, JtvaeError> {
+        Self::build(smiles, clusters, true)
+    }
+
+    /// The tree and graph of a SMILES string without candidate attachments: all the encoder
+    /// needs, at a fraction of the cost.
+    ///
+    /// # Errors
+    /// As [`MolTree::new`].
+    pub fn for_encoding(smiles: &str, clusters: &ClusterSet) -> Result<Self, JtvaeError> {
+        Self::build(smiles, clusters, false)
+    }
+
+    fn build(smiles: &str, clusters: &ClusterSet, candidates: bool) -> Result<Self, JtvaeError> {
         let mol = Molecule::from_smiles(smiles)?;
         let kek = mol.kekulized()?;
         let tree = decompose(&mol);
@@ -142,7 +176,7 @@ impl MolTree {
             })
             .collect();
         for i in 0..n {
-            if neighbours[i].len() <= 1 {
+            if !candidates || neighbours[i].len() <= 1 {
                 continue;
             }
             let label = recover_label(&kek, &atoms, &neighbours, i)?;

@@ -1,0 +1,399 @@
+//! `lso chem encode | decode | sample | reconstruct`: the JT-VAE on molecules and latent points.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use burn::tensor::Device;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lso_jtvae::{DecodeOptions, DecodeOutcome, Jtvae};
+
+/// The shipped pretrained model (the latest checkpoint of `pretrain/jtvae`).
+const DEFAULT_MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../pretrain/jtvae/checkpoint"
+);
+
+/// Rows handled between writes.
+const CHUNK: usize = 32;
+
+/// Options shared by the commands that load a model.
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Model directory (weights, config.json, vocab.txt); defaults to the pretrained model
+    /// shipped in the repository.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+/// Options of the commands that decode.
+#[derive(Args)]
+pub struct DecodeArgs {
+    /// Sample stop decisions, labels and attachments instead of taking the most likely.
+    #[arg(long)]
+    stochastic: bool,
+    /// Seconds allowed per molecule before it is reported as a failure.
+    #[arg(long, default_value_t = 20.0)]
+    time_limit: f64,
+    /// Seed of stochastic decoding.
+    #[arg(long, default_value_t = 0)]
+    decode_seed: u64,
+}
+
+impl DecodeArgs {
+    fn options(&self) -> anyhow::Result<DecodeOptions> {
+        anyhow::ensure!(
+            self.time_limit.is_finite() && self.time_limit > 0.0,
+            "--time-limit must be a positive number of seconds, got {}",
+            self.time_limit
+        );
+        Ok(DecodeOptions {
+            stochastic: self.stochastic,
+            time_limit: Duration::from_secs_f64(self.time_limit),
+            seed: self.decode_seed,
+        })
+    }
+}
+
+/// `lso chem encode`.
+#[derive(Args)]
+pub struct Encode {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// One SMILES per line (extra whitespace-separated fields are ignored).
+    #[arg(long)]
+    input: PathBuf,
+    /// TSV: `smiles z0 .. z55 error`, one row per input line; a molecule that cannot be
+    /// encoded has empty latent columns and its error.
+    #[arg(long)]
+    output: PathBuf,
+}
+
+/// `lso chem decode`.
+#[derive(Args)]
+pub struct Decode {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    decode: DecodeArgs,
+    /// Latent rows: the output of `lso chem encode` (its `z*` columns are used) or lines of
+    /// whitespace-separated numbers.
+    #[arg(long)]
+    input: PathBuf,
+    /// TSV: `smiles valid error`, one row per latent row.
+    #[arg(long)]
+    output: PathBuf,
+}
+
+/// `lso chem sample`.
+#[derive(Args)]
+pub struct Sample {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    decode: DecodeArgs,
+    /// Number of prior samples.
+    #[arg(long)]
+    n: usize,
+    /// Seed of the latent draws.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// TSV: `smiles valid error`.
+    #[arg(long)]
+    output: PathBuf,
+}
+
+/// `lso chem reconstruct`.
+#[derive(Args)]
+pub struct Reconstruct {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    decode: DecodeArgs,
+    /// One SMILES per line.
+    #[arg(long)]
+    input: PathBuf,
+    /// TSV: `smiles reconstructed same` (canonical SMILES equality, stereo ignored).
+    #[arg(long)]
+    output: PathBuf,
+}
+
+fn load(args: &ModelArgs) -> anyhow::Result<Jtvae> {
+    let dir = args
+        .model
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
+    Jtvae::load(&dir, Device::flex())
+        .with_context(|| format!("loading the JT-VAE model in {}", dir.display()))
+}
+
+fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
+    Ok(BufWriter::new(
+        File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    ))
+}
+
+fn progress(n: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(n as u64);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} [{{elapsed_precise}} < {{eta_precise}}]"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn read_smiles(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_owned())
+        .collect())
+}
+
+fn clean(text: &str) -> String {
+    text.replace(['\t', '\n'], " ")
+}
+
+/// Decode times and validity of a set of outcomes, for the summary line.
+fn summary(outcomes: &[DecodeOutcome]) -> String {
+    let n = outcomes.len();
+    let valid = outcomes.iter().filter(|o| o.smiles.is_ok()).count();
+    let mut secs: Vec<f64> = outcomes.iter().map(|o| o.elapsed.as_secs_f64()).collect();
+    secs.sort_by(f64::total_cmp);
+    let pick = |q: f64| {
+        secs.get(((q * n as f64).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    format!(
+        "{valid}/{n} valid; decode time p50 {:.3} s, p99 {:.3} s, max {:.3} s",
+        pick(0.5),
+        pick(0.99),
+        secs.last().copied().unwrap_or(0.0)
+    )
+}
+
+impl Encode {
+    /// Run the command.
+    pub fn run(&self) -> anyhow::Result<()> {
+        let model = load(&self.model)?;
+        let smiles = read_smiles(&self.input)?;
+        let mut out = create(&self.output)?;
+        let header: Vec<String> = (0..model.latent_dim()).map(|i| format!("z{i}")).collect();
+        writeln!(out, "smiles\t{}\terror", header.join("\t"))?;
+        let bar = progress(smiles.len(), "encode");
+        let mut failed = 0;
+        for (c, chunk) in smiles.chunks(CHUNK * 8).enumerate() {
+            for (k, (s, r)) in chunk.iter().zip(model.encode(chunk)).enumerate() {
+                match r {
+                    Ok(z) => {
+                        let cols: Vec<String> = z.iter().map(|v| format!("{v}")).collect();
+                        writeln!(out, "{s}\t{}\t", cols.join("\t"))?;
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let line = c * CHUNK * 8 + k + 1;
+                        let empty = "\t".repeat(model.latent_dim());
+                        writeln!(out, "{s}{empty}\tline {line}: {}", clean(&e.to_string()))?;
+                    }
+                }
+            }
+            out.flush()?;
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        eprintln!(
+            "{} molecules encoded, {failed} failed",
+            smiles.len() - failed
+        );
+        Ok(())
+    }
+}
+
+/// Latent rows of a file: `Err` rows carry the reason with the line number.
+fn read_latents(path: &Path, dim: usize) -> anyhow::Result<Vec<Result<Vec<f32>, String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines().enumerate().peekable();
+    // the header of `lso chem encode` names the latent columns
+    let mut columns: Option<Vec<usize>> = None;
+    if let Some((_, first)) = lines.peek()
+        && first.split('\t').any(|c| c == "z0")
+    {
+        let cols: Vec<usize> = first
+            .split('\t')
+            .enumerate()
+            .filter(|(_, c)| c.starts_with('z') && c[1..].parse::<usize>().is_ok())
+            .map(|(i, _)| i)
+            .collect();
+        columns = Some(cols);
+        lines.next();
+    }
+    Ok(lines
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let fields: Vec<&str> = match &columns {
+                Some(cols) => {
+                    let all: Vec<&str> = l.split('\t').collect();
+                    cols.iter()
+                        .map(|&c| all.get(c).copied().unwrap_or(""))
+                        .collect()
+                }
+                None => l.split_whitespace().collect(),
+            };
+            if fields.len() != dim {
+                return Err(format!(
+                    "line {}: {} latent values, the model expects {dim}",
+                    i + 1,
+                    fields.len()
+                ));
+            }
+            fields
+                .iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    f.trim().parse::<f32>().map_err(|_| {
+                        format!("line {}: latent value z{k} is not a number: '{f}'", i + 1)
+                    })
+                })
+                .collect()
+        })
+        .collect())
+}
+
+fn write_decoded(out: &mut impl Write, o: &DecodeOutcome) -> std::io::Result<()> {
+    match &o.smiles {
+        Ok(s) => writeln!(out, "{s}\ttrue\t"),
+        Err(e) => writeln!(out, "\tfalse\t{}", clean(&e.to_string())),
+    }
+}
+
+/// Decode `rows` in chunks, writing each outcome as it comes.
+fn decode_rows(
+    model: &Jtvae,
+    rows: &[Result<Vec<f32>, String>],
+    options: &DecodeOptions,
+    out: &mut impl Write,
+    what: &str,
+) -> anyhow::Result<Vec<DecodeOutcome>> {
+    let bar = progress(rows.len(), what);
+    let mut all = Vec::with_capacity(rows.len());
+    for (c, chunk) in rows.chunks(CHUNK).enumerate() {
+        let good: Vec<Vec<f32>> = chunk.iter().filter_map(|r| r.clone().ok()).collect();
+        let chunk_options = DecodeOptions {
+            seed: options.seed.wrapping_add((c * CHUNK) as u64),
+            ..*options
+        };
+        let mut decoded = model.decode(&good, &chunk_options).into_iter();
+        for r in chunk {
+            match r {
+                Ok(_) => {
+                    let o = decoded.next().context("decoder returned too few rows")?;
+                    write_decoded(out, &o)?;
+                    all.push(o);
+                }
+                Err(e) => writeln!(out, "\tfalse\t{}", clean(e))?,
+            }
+        }
+        out.flush()?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(all)
+}
+
+impl Decode {
+    /// Run the command.
+    pub fn run(&self) -> anyhow::Result<()> {
+        let options = self.decode.options()?;
+        let model = load(&self.model)?;
+        let rows = read_latents(&self.input, model.latent_dim())?;
+        let mut out = create(&self.output)?;
+        writeln!(out, "smiles\tvalid\terror")?;
+        let outcomes = decode_rows(&model, &rows, &options, &mut out, "decode")?;
+        eprintln!("{}", summary(&outcomes));
+        Ok(())
+    }
+}
+
+impl Sample {
+    /// Run the command.
+    pub fn run(&self) -> anyhow::Result<()> {
+        let options = self.decode.options()?;
+        let model = load(&self.model)?;
+        let rows: Vec<Result<Vec<f32>, String>> = model
+            .sample_prior(self.n, self.seed)
+            .into_iter()
+            .map(Ok)
+            .collect();
+        let mut out = create(&self.output)?;
+        writeln!(out, "smiles\tvalid\terror")?;
+        let outcomes = decode_rows(&model, &rows, &options, &mut out, "sample")?;
+        let unique: std::collections::HashSet<&String> = outcomes
+            .iter()
+            .filter_map(|o| o.smiles.as_ref().ok())
+            .collect();
+        eprintln!("{}; {} unique", summary(&outcomes), unique.len());
+        Ok(())
+    }
+}
+
+/// Canonical stereo-free SMILES of `smiles`, if it parses.
+fn canonical(smiles: &str) -> Option<String> {
+    lso_chem::Molecule::from_smiles(smiles)
+        .ok()
+        .map(|m| m.to_smiles(false))
+}
+
+impl Reconstruct {
+    /// Run the command.
+    pub fn run(&self) -> anyhow::Result<()> {
+        let options = self.decode.options()?;
+        let model = load(&self.model)?;
+        let smiles = read_smiles(&self.input)?;
+        let mut out = create(&self.output)?;
+        writeln!(out, "smiles\treconstructed\tsame")?;
+        let bar = progress(smiles.len(), "reconstruct");
+        let (mut same, mut total) = (0usize, 0usize);
+        let mut outcomes = Vec::new();
+        for (c, chunk) in smiles.chunks(CHUNK).enumerate() {
+            let encoded = model.encode(chunk);
+            let good: Vec<Vec<f32>> = encoded.iter().filter_map(|r| r.clone().ok()).collect();
+            let chunk_options = DecodeOptions {
+                seed: options.seed.wrapping_add((c * CHUNK) as u64),
+                ..options
+            };
+            let mut decoded = model.decode(&good, &chunk_options).into_iter();
+            for (s, e) in chunk.iter().zip(&encoded) {
+                total += 1;
+                let rec = match e {
+                    Ok(_) => {
+                        let o = decoded.next().context("decoder returned too few rows")?;
+                        let r = o.smiles.clone().ok();
+                        outcomes.push(o);
+                        r
+                    }
+                    Err(_) => None,
+                };
+                let ok = matches!((&rec, canonical(s)), (Some(r), Some(c)) if *r == c);
+                same += usize::from(ok);
+                writeln!(out, "{s}\t{}\t{ok}", rec.unwrap_or_default())?;
+            }
+            out.flush()?;
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        eprintln!(
+            "{same}/{total} reconstructed exactly ({:.1}%); {}",
+            100.0 * same as f64 / total.max(1) as f64,
+            summary(&outcomes)
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! A trained model ready for use: encode molecules, decode latent points, sample the prior.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::{
+    ClusterSet, DecodeOptions, DecodeOutcome, JtvaeConfig, JtvaeError, JtvaeModel, MolTree,
+    decode_batch, load_model,
+};
+
+/// Molecules encoded per network call.
+const ENCODE_BATCH: usize = 64;
+
+/// A JT-VAE with its vocabulary on a device.
+#[derive(Debug, Clone)]
+pub struct Jtvae {
+    model: JtvaeModel,
+    config: JtvaeConfig,
+    clusters: ClusterSet,
+    device: Device,
+}
+
+impl Jtvae {
+    /// Wrap a model and the vocabulary it was trained with.
+    pub fn new(
+        model: JtvaeModel,
+        config: JtvaeConfig,
+        clusters: ClusterSet,
+        device: Device,
+    ) -> Self {
+        Self {
+            model,
+            config,
+            clusters,
+            device,
+        }
+    }
+
+    /// Load a model directory (see [`crate::save_model`]; a training checkpoint directory works
+    /// too).
+    ///
+    /// # Errors
+    /// As [`load_model`].
+    pub fn load(dir: &Path, device: Device) -> Result<Self, JtvaeError> {
+        let (model, config, clusters) = load_model(dir, &device)?;
+        Ok(Self::new(model, config, clusters, device))
+    }
+
+    /// The network.
+    pub fn model(&self) -> &JtvaeModel {
+        &self.model
+    }
+
+    /// Replace the network (after retraining).
+    pub fn set_model(&mut self, model: JtvaeModel) {
+        self.model = model;
+    }
+
+    /// Sizes.
+    pub fn config(&self) -> &JtvaeConfig {
+        &self.config
+    }
+
+    /// Vocabulary with cluster molecules.
+    pub fn clusters(&self) -> &ClusterSet {
+        &self.clusters
+    }
+
+    /// The device the model lives on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Latent size.
+    pub fn latent_dim(&self) -> usize {
+        self.config.latent
+    }
+
+    /// Latent means of molecules, one entry per input; a molecule that cannot be read or whose
+    /// clusters are not in the vocabulary gets its error and does not affect the others.
+    pub fn encode(&self, smiles: &[String]) -> Vec<Result<Vec<f32>, JtvaeError>> {
+        let trees = parallel_map(smiles, |s| MolTree::for_encoding(s, &self.clusters));
+        let ok: Vec<&MolTree> = trees.iter().filter_map(|t| t.as_ref().ok()).collect();
+        let mut means = Vec::with_capacity(ok.len());
+        for chunk in ok.chunks(ENCODE_BATCH) {
+            means.extend(self.model.encode(chunk, &self.device).0);
+        }
+        let mut it = means.into_iter();
+        trees
+            .into_iter()
+            .map(|t| t.map(|_| it.next().unwrap_or_default()))
+            .collect()
+    }
+
+    /// Decode latent points (rows), in parallel.
+    pub fn decode(&self, zs: &[Vec<f32>], options: &DecodeOptions) -> Vec<DecodeOutcome> {
+        decode_batch(&self.model, &self.clusters, zs, options, &self.device)
+    }
+
+    /// `n` standard-normal latent points drawn with `seed`.
+    pub fn sample_prior(&self, n: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| {
+                (0..self.latent_dim())
+                    .map(|_| StandardNormal.sample(&mut rng))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// `f` over `items` on all cores, results in order.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}

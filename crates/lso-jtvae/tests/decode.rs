@@ -1,0 +1,199 @@
+//! Decoding on tiny models: bounded, explicit about failures, deterministic, and faithful
+//! enough that a model fitted to a few molecules gives them back.
+
+use std::path::Path;
+use std::time::Duration;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::Device;
+use lso_jtvae::{
+    ClusterSet, DecodeFailure, DecodeOptions, Jtvae, JtvaeConfig, JtvaeError, JtvaeModel,
+    MAX_TREE_NODES, MolTree, Vocabulary, build_examples, plan_batch,
+};
+
+fn data_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/zinc")
+}
+
+fn zinc(n: usize) -> Vec<String> {
+    std::fs::read_to_string(data_dir().join("zinc_subset.txt"))
+        .expect("zinc subset")
+        .lines()
+        .take(n)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn clusters() -> ClusterSet {
+    let text = std::fs::read_to_string(data_dir().join("cliques.txt")).expect("cliques");
+    ClusterSet::new(Vocabulary::parse(&text).expect("vocab")).expect("clusters")
+}
+
+fn config(hidden: usize, vocab_size: usize) -> JtvaeConfig {
+    JtvaeConfig {
+        hidden,
+        latent: 8,
+        depth_graph: 3,
+        vocab_size,
+    }
+}
+
+fn canonical(smiles: &str) -> String {
+    lso_chem::Molecule::from_smiles(smiles)
+        .expect("valid")
+        .to_smiles(false)
+}
+
+#[test]
+fn random_points_decode_to_valid_molecules_or_explicit_failures() {
+    let clusters = clusters();
+    let device = Device::flex();
+    let model = JtvaeModel::new(&config(16, clusters.len()), 11, &device);
+    let jtvae = Jtvae::new(model, config(16, clusters.len()), clusters, device);
+    let mut zs = jtvae.sample_prior(12, 4);
+    // far outside the prior
+    zs.push(vec![40.0; 8]);
+    zs.push(vec![-40.0; 8]);
+    // an untrained model grows 100-node trees whose assembly search can run long: the time
+    // limit bounds it
+    let limit = Duration::from_secs(1);
+    for options in [
+        DecodeOptions {
+            time_limit: limit,
+            ..DecodeOptions::default()
+        },
+        DecodeOptions {
+            stochastic: true,
+            seed: 9,
+            time_limit: limit,
+        },
+    ] {
+        let outcomes = jtvae.decode(&zs, &options);
+        assert_eq!(outcomes.len(), zs.len());
+        for o in &outcomes {
+            assert!(o.tree_nodes <= MAX_TREE_NODES);
+            match &o.smiles {
+                Ok(s) => assert_eq!(&canonical(s), s, "output is canonical and parses"),
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+        // the same seed and options give the same molecules (where no time limit struck: the
+        // clock is the one machine-dependent bound)
+        let again = jtvae.decode(&zs, &options);
+        let timed_out =
+            |o: &lso_jtvae::DecodeOutcome| matches!(o.smiles, Err(DecodeFailure::TimeLimit { .. }));
+        let mut compared = 0;
+        for (a, b) in outcomes.iter().zip(&again) {
+            if !timed_out(a) && !timed_out(b) {
+                assert_eq!(a.smiles, b.smiles);
+                compared += 1;
+            }
+        }
+        assert!(compared >= zs.len() / 2, "{compared} of {}", zs.len());
+    }
+}
+
+#[test]
+fn bad_latent_rows_and_time_limits_are_reported() {
+    let clusters = clusters();
+    let device = Device::flex();
+    let model = JtvaeModel::new(&config(16, clusters.len()), 1, &device);
+    let jtvae = Jtvae::new(model, config(16, clusters.len()), clusters, device);
+    let rows = vec![
+        vec![0.0; 7],
+        vec![0.0, f32::NAN, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        vec![0.0; 8],
+    ];
+    let out = jtvae.decode(&rows, &DecodeOptions::default());
+    assert_eq!(
+        out[0].smiles,
+        Err(DecodeFailure::Dimension {
+            got: 7,
+            expected: 8
+        })
+    );
+    assert_eq!(out[1].smiles, Err(DecodeFailure::NotFinite { index: 1 }));
+    assert!(out[2].smiles.is_ok(), "{:?}", out[2].smiles);
+    let none = DecodeOptions {
+        time_limit: Duration::ZERO,
+        ..DecodeOptions::default()
+    };
+    let out = jtvae.decode(&rows[2..], &none);
+    assert!(matches!(
+        out[0].smiles,
+        Err(DecodeFailure::TimeLimit { .. })
+    ));
+}
+
+#[test]
+fn encoding_reports_bad_molecules_without_failing_the_batch() {
+    let clusters = clusters();
+    let device = Device::flex();
+    let model = JtvaeModel::new(&config(16, clusters.len()), 2, &device);
+    let jtvae = Jtvae::new(model, config(16, clusters.len()), clusters, device);
+    let input: Vec<String> = vec![
+        "CCO".into(),
+        "not a molecule".into(),
+        // a cyclooctyne-like ring label absent from the vocabulary
+        "C1CCC[Se]CCC1".into(),
+        "c1ccccc1O".into(),
+    ];
+    let out = jtvae.encode(&input);
+    assert_eq!(out.len(), 4);
+    assert_eq!(out[0].as_ref().map(Vec::len), Ok(8));
+    assert!(matches!(out[1], Err(JtvaeError::Chem(_))));
+    assert!(
+        matches!(&out[2], Err(JtvaeError::NotInVocabulary { label }) if label.contains("Se")),
+        "{:?}",
+        out[2]
+    );
+    assert!(out[3].is_ok());
+    // a batch encodes each molecule as it would alone
+    let alone = jtvae.encode(&input[3..]);
+    let (a, b) = (out[3].as_ref().unwrap(), alone[0].as_ref().unwrap());
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() < 1e-5, "{a:?} vs {b:?}");
+    }
+}
+
+#[test]
+fn a_model_fitted_to_a_few_molecules_reconstructs_them() {
+    let clusters = clusters();
+    let smiles: Vec<String> = zinc(40)
+        .into_iter()
+        .filter(|s| s.len() < 40)
+        .take(3)
+        .collect();
+    assert_eq!(smiles.len(), 3);
+    let (trees, failed) = build_examples(&smiles, &clusters);
+    assert!(failed.is_empty());
+    let refs: Vec<&MolTree> = trees.iter().collect();
+    let plan = plan_batch(&refs);
+    let device = Device::flex().autodiff();
+    let cfg = config(48, clusters.len());
+    let mut model = JtvaeModel::new(&cfg, 5, &device);
+    let mut optim = AdamConfig::new().init();
+    for step in 0..120 {
+        let terms = model.loss(&plan, 0.0, step, &device);
+        let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
+        model = optim.step(5e-3, model, grads);
+    }
+    let jtvae = Jtvae::new(model, cfg, clusters, device);
+    let z: Vec<Vec<f32>> = jtvae
+        .encode(&smiles)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let out = jtvae.decode(&z, &DecodeOptions::default());
+    let same = smiles
+        .iter()
+        .zip(&out)
+        .filter(|(s, o)| o.smiles.as_ref().ok() == Some(&canonical(s)))
+        .count();
+    assert!(
+        same >= 2,
+        "{:?} -> {:?}",
+        smiles,
+        out.iter().map(|o| o.smiles.clone()).collect::<Vec<_>>()
+    );
+}
