@@ -37,6 +37,12 @@ pub enum JtvaeError {
         /// Why.
         reason: String,
     },
+    /// Retraining weights are unusable.
+    #[error("retraining weights: {reason}")]
+    Weights {
+        /// Why.
+        reason: String,
+    },
     /// A vocabulary line could not be read.
     #[error("vocabulary line {line}: {reason}")]
     Vocabulary {

@@ -15,6 +15,7 @@ mod features;
 mod model;
 mod moltree;
 mod pretrained;
+mod retrain;
 mod train;
 mod tree;
 mod vocab;
@@ -32,6 +33,7 @@ pub use features::{
 pub use model::{BatchPlan, JtvaeConfig, JtvaeModel, LossTerms};
 pub use moltree::{ClusterSet, MolTree, TreeNode};
 pub use pretrained::Jtvae;
+pub use retrain::{RetrainReport, RetrainSettings};
 pub use train::{
     FORMAT_VERSION, ModelFiles, StepReport, TrainSettings, TrainState, Trainer, build_examples,
     load_model, save_model,

@@ -7,6 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::retrain::RetrainSettings;
 use crate::{
     ClusterSet, DecodeOptions, DecodeOutcome, JtvaeConfig, JtvaeError, JtvaeModel, MolTree,
     decode_batch, load_model,
@@ -22,6 +23,8 @@ pub struct Jtvae {
     config: JtvaeConfig,
     clusters: ClusterSet,
     device: Device,
+    decode_options: DecodeOptions,
+    retrain_settings: RetrainSettings,
 }
 
 impl Jtvae {
@@ -37,7 +40,29 @@ impl Jtvae {
             config,
             clusters,
             device,
+            decode_options: DecodeOptions::default(),
+            retrain_settings: RetrainSettings::default(),
         }
+    }
+
+    /// Decoding options the optimisation loop uses (default: deterministic).
+    pub fn decode_options(&self) -> &DecodeOptions {
+        &self.decode_options
+    }
+
+    /// Set the decoding options the optimisation loop uses.
+    pub fn set_decode_options(&mut self, options: DecodeOptions) {
+        self.decode_options = options;
+    }
+
+    /// Retraining settings the optimisation loop uses.
+    pub fn retrain_settings(&self) -> &RetrainSettings {
+        &self.retrain_settings
+    }
+
+    /// Set the retraining settings the optimisation loop uses.
+    pub fn set_retrain_settings(&mut self, settings: RetrainSettings) {
+        self.retrain_settings = settings;
     }
 
     /// Load a model directory (see [`crate::save_model`]; a training checkpoint directory works
