@@ -247,6 +247,9 @@ fn read_latents(path: &Path, dim: usize) -> anyhow::Result<Vec<Result<Vec<f32>, 
                 }
                 None => l.split_whitespace().collect(),
             };
+            if fields.iter().all(|f| f.trim().is_empty()) {
+                return Err(format!("line {}: no latent values", i + 1));
+            }
             if fields.len() != dim {
                 return Err(format!(
                     "line {}: {} latent values, the model expects {dim}",
