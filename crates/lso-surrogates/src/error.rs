@@ -37,6 +37,14 @@ pub enum SurrogateError {
         /// The largest jitter tried.
         jitter: f64,
     },
+    /// Inducing inputs that are not a non-empty `m x d` row-major block.
+    #[error("{len} inducing-input values do not form rows of dimension {d}")]
+    InducingShape {
+        /// Values given.
+        len: usize,
+        /// Input dimension.
+        d: usize,
+    },
     /// Hyperparameter search failed at every restart.
     #[error("hyperparameter optimisation failed: {0}")]
     Fit(String),

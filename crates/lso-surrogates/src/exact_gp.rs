@@ -99,7 +99,7 @@ struct Factor {
     grad: Vec<f64>,
 }
 
-fn check_data(x: &ArrayView2<'_, f64>, y: &ArrayView1<'_, f64>) -> Result<()> {
+pub(crate) fn check_data(x: &ArrayView2<'_, f64>, y: &ArrayView1<'_, f64>) -> Result<()> {
     if x.nrows() != y.len() || y.is_empty() {
         return Err(SurrogateError::ShapeMismatch {
             inputs: x.nrows(),

@@ -4,6 +4,10 @@
 //!   kernel, Gaussian noise and a constant mean; hyperparameters by maximising the log marginal
 //!   likelihood with analytic gradients (bounded L-BFGS over log-parameters, with restarts).
 //!   Fitting costs `O(n³)` time and `O(n²)` memory, so it suits up to a few thousand points.
+//! * [`Sgpr`]: sparse GP regression with Titsias' collapsed bound (gpflow's `SGPR`, the paper's
+//!   surrogate): `m` inducing inputs from a random subset or k-means, fitted with the
+//!   hyperparameters by L-BFGS on the bound with its analytic gradient; `O(n m²)` time and
+//!   `O(n m)` memory.
 //!
 //! Inputs and targets are standardised inside every model: each input coordinate to mean 0 and
 //! (population) standard deviation 1, targets likewise; hyperparameters live in that
@@ -13,8 +17,10 @@
 mod error;
 mod exact_gp;
 mod kernel;
+mod sgpr;
 mod standardise;
 
 pub use error::{Result, SurrogateError};
 pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
 pub use kernel::Kernel;
+pub use sgpr::{InducingInit, JITTER, Sgpr, SgprConfig};

@@ -1,0 +1,689 @@
+//! Sparse GP regression (SGPR): Titsias' collapsed variational bound, as gpflow's `SGPR`.
+//!
+//! With inducing inputs `Z` (`m` rows), `Kuu = K(Z, Z) + jitter I`, `Kuf = K(Z, X)`, noise `σ²`
+//! and residuals `r = y - mean`, the bound is
+//!
+//! `log N(r | 0, Q + σ² I) - tr(Kff - Q) / (2σ²)`, `Q = Kfu Kuu⁻¹ Kuf`,
+//!
+//! computed in `O(n m²)` time and `O(n m)` memory through `Σ = Kuu + σ⁻² Kuf Kfu`. Its gradient
+//! with respect to the log-lengthscales, log signal variance, log noise variance, constant mean
+//! and every inducing coordinate is analytic (matrix calculus on `Σ`, `Kuu` and `Kuf`, then the
+//! kernel's chain rule), so all parameters are fitted together by bounded L-BFGS.
+
+use faer::{Mat, Par};
+use lso_optim::{Bounds, LbfgsConfig, MeanVarGrad, OptimError, Posterior, minimise_bounded};
+use ndarray::{Array1, ArrayView1, ArrayView2};
+use rand::Rng;
+use rand::seq::index::sample;
+
+use crate::exact_gp::{check_data, cholesky};
+use crate::standardise::Scaler;
+use crate::{GpParams, Kernel, Result, SurrogateError};
+
+/// Jitter added to the diagonal of `Kuu` (gpflow's default).
+pub const JITTER: f64 = 1e-6;
+
+/// How inducing inputs are chosen before fitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InducingInit {
+    /// A random subset of the data (what the paper's code does).
+    #[default]
+    RandomSubset,
+    /// k-means centres (Lloyd's iterations from a random subset).
+    KMeans,
+}
+
+/// How [`Sgpr::fit`] fits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SgprConfig {
+    /// The kernel.
+    pub kernel: Kernel,
+    /// Number of inducing points (at most the number of data points).
+    pub inducing: usize,
+    /// Inducing-point initialisation.
+    pub init: InducingInit,
+    /// Optimise the inducing inputs together with the hyperparameters.
+    pub optimise_inducing: bool,
+    /// The paper's schedule: first the kernel and noise only, then everything.
+    pub kernel_first: bool,
+    /// Most L-BFGS iterations per phase.
+    pub max_iters: usize,
+    /// Smallest noise variance, in standardised units.
+    pub min_noise_variance: f64,
+}
+
+impl Default for SgprConfig {
+    fn default() -> Self {
+        Self {
+            kernel: Kernel::SquaredExponential,
+            inducing: 500,
+            init: InducingInit::RandomSubset,
+            optimise_inducing: true,
+            kernel_first: false,
+            max_iters: 1000,
+            min_noise_variance: 1e-6,
+        }
+    }
+}
+
+/// A fitted sparse GP; inputs and targets are standardised inside (see the [crate docs](crate)).
+#[derive(Debug, Clone)]
+pub struct Sgpr {
+    kernel: Kernel,
+    d: usize,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    x_scaler: Scaler,
+    y_scaler: Scaler,
+    params: GpParams,
+    /// Inducing inputs, standardised, row-major `m x d`.
+    z: Vec<f64>,
+    /// Cholesky factor of `Kuu`.
+    l: Mat<f64>,
+    /// Cholesky factor of `B = I + A Aᵀ`, `A = L⁻¹ Kuf / σ`.
+    lb: Mat<f64>,
+    /// `c = LB⁻¹ A r / σ`.
+    c: Vec<f64>,
+    bound: f64,
+}
+
+/// Kernel matrix and radial factors between two sets of rows (squared distances through one
+/// matrix product of the lengthscale-scaled inputs).
+fn cross(
+    kernel: Kernel,
+    a: &[f64],
+    b: &[f64],
+    d: usize,
+    ls: &[f64],
+    signal: f64,
+) -> (Mat<f64>, Mat<f64>) {
+    let (na, nb) = (a.len() / d, b.len() / d);
+    let inv: Vec<f64> = ls.iter().map(|l| 1.0 / l.sqrt()).collect();
+    let am = Mat::<f64>::from_fn(na, d, |i, t| a[i * d + t] * inv[t]);
+    let bm = Mat::<f64>::from_fn(nb, d, |j, t| b[j * d + t] * inv[t]);
+    let na2: Vec<f64> = (0..na)
+        .map(|i| (0..d).map(|t| am[(i, t)].powi(2)).sum())
+        .collect();
+    let nb2: Vec<f64> = (0..nb)
+        .map(|j| (0..d).map(|t| bm[(j, t)].powi(2)).sum())
+        .collect();
+    let ab = &am * bm.transpose();
+    let mut k = Mat::<f64>::zeros(na, nb);
+    let mut g = Mat::<f64>::zeros(na, nb);
+    for j in 0..nb {
+        for i in 0..na {
+            let r2 = (na2[i] + nb2[j] - 2.0 * ab[(i, j)]).max(0.0);
+            k[(i, j)] = kernel.value(r2, signal);
+            g[(i, j)] = kernel.radial(r2, signal);
+        }
+    }
+    (k, g)
+}
+
+struct Eval {
+    bound: f64,
+    grad: Vec<f64>,
+    l: Mat<f64>,
+    lb: Mat<f64>,
+    c: Vec<f64>,
+}
+
+fn col(v: &[f64]) -> Mat<f64> {
+    Mat::from_fn(v.len(), 1, |i, _| v[i])
+}
+
+fn solve_lower(l: &Mat<f64>, b: &mut Mat<f64>) {
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+        l.as_ref(),
+        b.as_mut(),
+        Par::Seq,
+    );
+}
+
+fn solve_upper_t(l: &Mat<f64>, b: &mut Mat<f64>) {
+    faer::linalg::triangular_solve::solve_upper_triangular_in_place(
+        l.transpose(),
+        b.as_mut(),
+        Par::Seq,
+    );
+}
+
+/// Inverse of `L Lᵀ` from its factor.
+fn inverse_from_factor(l: &Mat<f64>) -> Mat<f64> {
+    let mut linv = Mat::<f64>::identity(l.nrows(), l.nrows());
+    solve_lower(l, &mut linv);
+    linv.transpose() * &linv
+}
+
+/// The bound and (optionally) its gradient with respect to
+/// `[log l (d), log s², log σ², mean, Z (m d)]`.
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    kernel: Kernel,
+    x: &[f64],
+    y: &[f64],
+    d: usize,
+    params: &GpParams,
+    z: &[f64],
+    with_grad: bool,
+) -> Result<Eval> {
+    let n = y.len();
+    let m = z.len() / d;
+    let ls: Vec<f64> = params
+        .log_lengthscales
+        .iter()
+        .map(|l| (2.0 * l).exp())
+        .collect();
+    let signal = params.log_signal_variance.exp();
+    let noise = params.log_noise_variance.exp();
+    let sigma = noise.sqrt();
+    let r: Vec<f64> = y.iter().map(|v| v - params.mean).collect();
+    let (kuu_plain, guu) = cross(kernel, z, z, d, &ls, signal);
+    let mut kuu = kuu_plain.clone();
+    for j in 0..m {
+        kuu[(j, j)] += JITTER;
+    }
+    let (kuf, guf) = cross(kernel, z, x, d, &ls, signal);
+    let l = cholesky(kuu.clone())?;
+    // A = L⁻¹ Kuf / σ
+    let mut a = kuf.clone();
+    solve_lower(&l, &mut a);
+    a *= faer::Scale(1.0 / sigma);
+    let aat = &a * a.transpose();
+    let mut b = aat.clone();
+    for j in 0..m {
+        b[(j, j)] += 1.0;
+    }
+    let lb = cholesky(b)?;
+    let mut c = &a * col(&r);
+    c *= faer::Scale(1.0 / sigma);
+    solve_lower(&lb, &mut c);
+    let rr: f64 = r.iter().map(|v| v * v).sum();
+    let cc: f64 = (0..m).map(|j| c[(j, 0)].powi(2)).sum();
+    let tr_aat: f64 = (0..m).map(|j| aat[(j, j)]).sum();
+    let log_det_lb: f64 = (0..m).map(|j| lb[(j, j)].ln()).sum();
+    let nf = n as f64;
+    let bound = -0.5 * nf * (2.0 * std::f64::consts::PI).ln()
+        - log_det_lb
+        - 0.5 * nf * noise.ln()
+        - 0.5 * rr / noise
+        + 0.5 * cc
+        - 0.5 * nf * signal / noise
+        + 0.5 * tr_aat;
+    let cvec: Vec<f64> = (0..m).map(|j| c[(j, 0)]).collect();
+    if !with_grad {
+        return Ok(Eval {
+            bound,
+            grad: Vec::new(),
+            l,
+            lb,
+            c: cvec,
+        });
+    }
+    // Σ = Kuu + σ⁻² P = L B Lᵀ, so Σ⁻¹ = L⁻ᵀ B⁻¹ L⁻¹
+    let p = &kuf * kuf.transpose();
+    let bvec = &kuf * col(&r);
+    let kuu_inv = inverse_from_factor(&l);
+    let b_inv = inverse_from_factor(&lb);
+    let mut linv = Mat::<f64>::identity(m, m);
+    solve_lower(&l, &mut linv);
+    let sigma_inv = linv.transpose() * &b_inv * &linv;
+    let u = &sigma_inv * &bvec;
+    let s2 = 1.0 / noise;
+    let s4 = s2 * s2;
+    // G_Σ = -½ Σ⁻¹ - ½ σ⁻⁴ u uᵀ
+    let uut = &u * u.transpose();
+    let g_sigma = Mat::<f64>::from_fn(m, m, |i, j| {
+        -0.5 * sigma_inv[(i, j)] - 0.5 * s4 * uut[(i, j)]
+    });
+    let kpk = &kuu_inv * &p * &kuu_inv;
+    // ∂F/∂Kuu
+    let w_uu = Mat::<f64>::from_fn(m, m, |i, j| {
+        0.5 * kuu_inv[(i, j)] - 0.5 * s2 * kpk[(i, j)] + g_sigma[(i, j)]
+    });
+    // ∂F/∂Kuf = 2 S Kuf + σ⁻⁴ u rᵀ,  S = σ⁻² G_Σ + ½ σ⁻² Kuu⁻¹
+    let s_mat = Mat::<f64>::from_fn(m, m, |i, j| {
+        s2 * g_sigma[(i, j)] + 0.5 * s2 * kuu_inv[(i, j)]
+    });
+    let mut w_uf = &s_mat * &kuf;
+    w_uf *= faer::Scale(2.0);
+    for i in 0..n {
+        for j in 0..m {
+            w_uf[(j, i)] += s4 * u[(j, 0)] * r[i];
+        }
+    }
+    let mut grad = vec![0.0; d + 3 + m * d];
+    // log signal variance: every kernel entry scales with s²; Kff's diagonal is s² each
+    let mut gs = 0.0;
+    for j in 0..m {
+        for i in 0..n {
+            gs += w_uf[(j, i)] * kuf[(j, i)];
+        }
+        for j2 in 0..m {
+            gs += w_uu[(j, j2)] * kuu_plain[(j, j2)];
+        }
+    }
+    grad[d] = gs - 0.5 * s2 * nf * signal;
+    // log noise variance
+    let tr_gp: f64 = (0..m)
+        .map(|i| (0..m).map(|j| g_sigma[(i, j)] * p[(j, i)]).sum::<f64>())
+        .sum();
+    let bu: f64 = (0..m).map(|j| bvec[(j, 0)] * u[(j, 0)]).sum();
+    let tr_kp: f64 = (0..m)
+        .map(|i| (0..m).map(|j| kuu_inv[(i, j)] * p[(j, i)]).sum::<f64>())
+        .sum();
+    let dnoise = -s4 * tr_gp - 0.5 * nf * s2 + 0.5 * s4 * rr - s4 * s2 * bu
+        + 0.5 * s4 * nf * signal
+        - 0.5 * s4 * tr_kp;
+    grad[d + 1] = noise * dnoise;
+    // mean: ∂F/∂r = -σ⁻² r + σ⁻⁴ Kfu u
+    let kfu_u = kuf.transpose() * &u;
+    grad[d + 2] = -(0..n).map(|i| -s2 * r[i] + s4 * kfu_u[(i, 0)]).sum::<f64>();
+    // lengthscales and inducing inputs through M = W ⊙ G
+    let muf = Mat::<f64>::from_fn(m, n, |j, i| w_uf[(j, i)] * guf[(j, i)]);
+    let muu = Mat::<f64>::from_fn(m, m, |j, k| w_uu[(j, k)] * guu[(j, k)]);
+    let xm = Mat::<f64>::from_fn(n, d, |i, t| x[i * d + t]);
+    let zm = Mat::<f64>::from_fn(m, d, |j, t| z[j * d + t]);
+    let mx = &muf * &xm; // m x d
+    let mz = &muu * &zm; // m x d
+    let row_uf: Vec<f64> = (0..m).map(|j| (0..n).map(|i| muf[(j, i)]).sum()).collect();
+    let col_uf: Vec<f64> = (0..n).map(|i| (0..m).map(|j| muf[(j, i)]).sum()).collect();
+    let row_uu: Vec<f64> = (0..m).map(|j| (0..m).map(|k| muu[(j, k)]).sum()).collect();
+    for t in 0..d {
+        // Σ M[j,i] (x_it - z_jt)²
+        let mut s_uf = 0.0;
+        for i in 0..n {
+            s_uf += col_uf[i] * x[i * d + t].powi(2);
+        }
+        for j in 0..m {
+            s_uf += row_uf[j] * z[j * d + t].powi(2) - 2.0 * z[j * d + t] * mx[(j, t)];
+        }
+        // Σ M[j,k] (z_jt - z_kt)² = 2 Σ_j row_j z_jt² - 2 Σ_j z_jt (M Z)[j,t] (M symmetric)
+        let mut s_uu = 0.0;
+        for j in 0..m {
+            s_uu += 2.0 * row_uu[j] * z[j * d + t].powi(2) - 2.0 * z[j * d + t] * mz[(j, t)];
+        }
+        grad[t] = (s_uf + s_uu) / ls[t];
+        for j in 0..m {
+            let from_uf = mx[(j, t)] - row_uf[j] * z[j * d + t];
+            let from_uu = 2.0 * (mz[(j, t)] - row_uu[j] * z[j * d + t]);
+            grad[d + 3 + j * d + t] = (from_uf + from_uu) / ls[t];
+        }
+    }
+    Ok(Eval {
+        bound,
+        grad,
+        l,
+        lb,
+        c: cvec,
+    })
+}
+
+fn pack(params: &GpParams, z: &[f64]) -> Vec<f64> {
+    let mut v = params.log_lengthscales.clone();
+    v.extend([
+        params.log_signal_variance,
+        params.log_noise_variance,
+        params.mean,
+    ]);
+    v.extend_from_slice(z);
+    v
+}
+
+fn unpack(v: &[f64], d: usize) -> (GpParams, Vec<f64>) {
+    (
+        GpParams {
+            log_lengthscales: v[..d].to_vec(),
+            log_signal_variance: v[d],
+            log_noise_variance: v[d + 1],
+            mean: v[d + 2],
+        },
+        v[d + 3..].to_vec(),
+    )
+}
+
+/// Lloyd's k-means from `init` centres, a fixed number of iterations.
+fn kmeans(x: &[f64], d: usize, mut centres: Vec<f64>, iters: usize) -> Vec<f64> {
+    let n = x.len() / d;
+    let m = centres.len() / d;
+    for _ in 0..iters {
+        let mut sums = vec![0.0; m * d];
+        let mut counts = vec![0usize; m];
+        for i in 0..n {
+            let xi = &x[i * d..(i + 1) * d];
+            let mut best = (f64::INFINITY, 0);
+            for j in 0..m {
+                let dist: f64 = (0..d).map(|t| (xi[t] - centres[j * d + t]).powi(2)).sum();
+                if dist < best.0 {
+                    best = (dist, j);
+                }
+            }
+            counts[best.1] += 1;
+            for t in 0..d {
+                sums[best.1 * d + t] += xi[t];
+            }
+        }
+        for j in 0..m {
+            if counts[j] > 0 {
+                for t in 0..d {
+                    centres[j * d + t] = sums[j * d + t] / counts[j] as f64;
+                }
+            }
+        }
+    }
+    centres
+}
+
+impl Sgpr {
+    /// Condition on the data with fixed hyperparameters and inducing inputs, both given in the
+    /// standardised space (`z` row-major, `m x d`).
+    ///
+    /// # Errors
+    /// [`SurrogateError`] for inconsistent or non-finite data or an indefinite matrix.
+    pub fn with_params(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        kernel: Kernel,
+        params: GpParams,
+        z: Vec<f64>,
+    ) -> Result<Self> {
+        check_data(&x, &y)?;
+        let d = x.ncols();
+        if params.log_lengthscales.len() != d {
+            return Err(SurrogateError::Dimension {
+                got: params.log_lengthscales.len(),
+                expected: d,
+            });
+        }
+        if z.is_empty() || !z.len().is_multiple_of(d) {
+            return Err(SurrogateError::InducingShape { len: z.len(), d });
+        }
+        let raw: Vec<f64> = x.iter().copied().collect();
+        let x_scaler = Scaler::fit(&raw, d);
+        let xs = x_scaler.apply(&raw);
+        let y_raw = y.to_vec();
+        let y_scaler = Scaler::fit(&y_raw, 1);
+        let ys = y_scaler.apply(&y_raw);
+        let e = evaluate(kernel, &xs, &ys, d, &params, &z, false)?;
+        Ok(Self {
+            kernel,
+            d,
+            x: xs,
+            y: ys,
+            x_scaler,
+            y_scaler,
+            params,
+            z,
+            l: e.l,
+            lb: e.lb,
+            c: e.c,
+            bound: e.bound,
+        })
+    }
+
+    /// Fit: inducing inputs initialised from the data, then bounded L-BFGS on the bound over
+    /// all parameters (with `kernel_first`, a kernel-and-noise phase first, as the paper).
+    ///
+    /// # Errors
+    /// As [`Sgpr::with_params`], or [`SurrogateError::Fit`].
+    pub fn fit<R: Rng + ?Sized>(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &SgprConfig,
+        rng: &mut R,
+    ) -> Result<Self> {
+        check_data(&x, &y)?;
+        let d = x.ncols();
+        let n = x.nrows();
+        let m = config.inducing.clamp(1, n);
+        let raw: Vec<f64> = x.iter().copied().collect();
+        let xs = Scaler::fit(&raw, d).apply(&raw);
+        let mut z: Vec<f64> = Vec::with_capacity(m * d);
+        let mut picks: Vec<usize> = sample(rng, n, m).into_vec();
+        picks.sort_unstable();
+        for i in picks {
+            z.extend_from_slice(&xs[i * d..(i + 1) * d]);
+        }
+        if config.init == InducingInit::KMeans {
+            z = kmeans(&xs, d, z, 10);
+        }
+        Self::fit_from(x, y, config, GpParams::default_for(d), z)
+    }
+
+    /// Refit on grown data from this model's hyperparameters and inducing inputs (mapped to the
+    /// new standardisation): the warm start the paper uses between queries.
+    ///
+    /// # Errors
+    /// As [`Sgpr::fit`].
+    pub fn refit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &SgprConfig,
+    ) -> Result<Self> {
+        check_data(&x, &y)?;
+        let d = x.ncols();
+        if d != self.d {
+            return Err(SurrogateError::Dimension {
+                got: d,
+                expected: self.d,
+            });
+        }
+        let raw: Vec<f64> = x.iter().copied().collect();
+        let new_scaler = Scaler::fit(&raw, d);
+        let raw_z: Vec<f64> = self
+            .z
+            .chunks(d)
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&self.x_scaler.mean)
+                    .zip(&self.x_scaler.scale)
+                    .map(|((v, m), s)| v * s + m)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let z = new_scaler.apply(&raw_z);
+        Self::fit_from(
+            x,
+            y,
+            &SgprConfig {
+                kernel_first: false,
+                ..*config
+            },
+            self.params.clone(),
+            z,
+        )
+    }
+
+    fn fit_from(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &SgprConfig,
+        start: GpParams,
+        z: Vec<f64>,
+    ) -> Result<Self> {
+        let d = x.ncols();
+        let raw: Vec<f64> = x.iter().copied().collect();
+        let xs = Scaler::fit(&raw, d).apply(&raw);
+        let y_raw = y.to_vec();
+        let ys = Scaler::fit(&y_raw, 1).apply(&y_raw);
+        let nz = z.len();
+        let mut bounds = Bounds::unbounded(d + 3 + nz);
+        for t in 0..d + 1 {
+            bounds.lower[t] = -7.0;
+            bounds.upper[t] = 7.0;
+        }
+        bounds.lower[d + 1] = config.min_noise_variance.ln();
+        bounds.upper[d + 1] = 2.0;
+        bounds.lower[d + 2] = -5.0;
+        bounds.upper[d + 2] = 5.0;
+        let lbfgs = LbfgsConfig {
+            max_iterations: config.max_iters,
+            ..LbfgsConfig::default()
+        };
+        let mut v = pack(&start, &z);
+        let mut phases = Vec::new();
+        if config.kernel_first || !config.optimise_inducing {
+            phases.push(false);
+        }
+        if config.optimise_inducing {
+            phases.push(true);
+        }
+        let mut last_error = None;
+        for with_z in phases {
+            let mut b = bounds.clone();
+            if !with_z {
+                b.lower[d + 3..].copy_from_slice(&v[d + 3..]);
+                b.upper[d + 3..].copy_from_slice(&v[d + 3..]);
+            }
+            let objective = |w: &[f64]| {
+                let (p, zz) = unpack(w, d);
+                match evaluate(config.kernel, &xs, &ys, d, &p, &zz, true) {
+                    Ok(e) => (-e.bound, e.grad.iter().map(|g| -g).collect()),
+                    Err(_) => (f64::INFINITY, vec![0.0; w.len()]),
+                }
+            };
+            match minimise_bounded(objective, &v, &b, &lbfgs) {
+                Ok(min) => v = min.x,
+                Err(e) => last_error = Some(e.to_string()),
+            }
+        }
+        if let Some(e) = last_error {
+            return Err(SurrogateError::Fit(e));
+        }
+        let (params, z) = unpack(&v, d);
+        Self::with_params(x, y, config.kernel, params, z)
+    }
+
+    /// The hyperparameters (standardised space).
+    pub fn params(&self) -> &GpParams {
+        &self.params
+    }
+
+    /// Inducing inputs in the original units, row-major `m x d`.
+    pub fn inducing_inputs(&self) -> Vec<f64> {
+        self.z
+            .chunks(self.d)
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&self.x_scaler.mean)
+                    .zip(&self.x_scaler.scale)
+                    .map(|((v, m), s)| v * s + m)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The collapsed bound on the log marginal likelihood of the standardised targets.
+    pub fn bound(&self) -> f64 {
+        self.bound
+    }
+
+    /// The bound and its gradient at other parameters on this model's standardised data
+    /// (gradient order: log-lengthscales, log signal variance, log noise variance, mean,
+    /// inducing inputs row-major, all in standardised units).
+    ///
+    /// # Errors
+    /// [`SurrogateError::NotPositiveDefinite`].
+    pub fn bound_at(&self, params: &GpParams, z: &[f64]) -> Result<(f64, Vec<f64>)> {
+        let e = evaluate(self.kernel, &self.x, &self.y, self.d, params, z, true)?;
+        Ok((e.bound, e.grad))
+    }
+
+    /// Predictive mean and latent variance at each row of `x`, in original units.
+    ///
+    /// # Errors
+    /// [`SurrogateError::Dimension`] for rows of the wrong length.
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<(Array1<f64>, Array1<f64>)> {
+        if x.ncols() != self.d {
+            return Err(SurrogateError::Dimension {
+                got: x.ncols(),
+                expected: self.d,
+            });
+        }
+        let mut mean = Array1::zeros(x.nrows());
+        let mut var = Array1::zeros(x.nrows());
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let p = self.predict_one(&row.to_vec(), false);
+            mean[i] = p.mean;
+            var[i] = p.var;
+        }
+        Ok((mean, var))
+    }
+
+    /// `mean = t2ᵀ c`, `var = s² - |t1|² + |t2|²` with `t1 = L⁻¹ k*`, `t2 = LB⁻¹ t1`; gradients
+    /// through `∂k*/∂x`.
+    fn predict_one(&self, x: &[f64], with_grad: bool) -> MeanVarGrad {
+        let d = self.d;
+        let m = self.z.len() / d;
+        let xs: Vec<f64> = x
+            .iter()
+            .zip(&self.x_scaler.mean)
+            .zip(&self.x_scaler.scale)
+            .map(|((v, mu), s)| (v - mu) / s)
+            .collect();
+        let ls: Vec<f64> = self
+            .params
+            .log_lengthscales
+            .iter()
+            .map(|l| (2.0 * l).exp())
+            .collect();
+        let signal = self.params.log_signal_variance.exp();
+        let (ks, gs) = cross(self.kernel, &self.z, &xs, d, &ls, signal);
+        let mut t1 = ks;
+        solve_lower(&self.l, &mut t1);
+        let mut t2 = t1.clone();
+        solve_lower(&self.lb, &mut t2);
+        let mean_s = self.params.mean + (0..m).map(|j| t2[(j, 0)] * self.c[j]).sum::<f64>();
+        let var_s = (signal - (0..m).map(|j| t1[(j, 0)].powi(2)).sum::<f64>()
+            + (0..m).map(|j| t2[(j, 0)].powi(2)).sum::<f64>())
+        .max(0.0);
+        let (ym, ysd) = (self.y_scaler.mean[0], self.y_scaler.scale[0]);
+        let mut out = MeanVarGrad {
+            mean: ym + ysd * mean_s,
+            var: ysd * ysd * var_s,
+            mean_grad: vec![0.0; d],
+            var_grad: vec![0.0; d],
+        };
+        if with_grad {
+            // mean = k*ᵀ w_m with w_m = L⁻ᵀ LB⁻ᵀ c; var = s² - k*ᵀ (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k*
+            let mut wm = col(&self.c);
+            solve_upper_t(&self.lb, &mut wm);
+            solve_upper_t(&self.l, &mut wm);
+            // (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k* = L⁻ᵀ (t1 - LB⁻ᵀ t2)
+            let mut tb = t2;
+            solve_upper_t(&self.lb, &mut tb);
+            let mut wv = Mat::<f64>::from_fn(m, 1, |j, _| t1[(j, 0)] - tb[(j, 0)]);
+            solve_upper_t(&self.l, &mut wv);
+            for t in 0..d {
+                let (mut gm, mut gv) = (0.0, 0.0);
+                for j in 0..m {
+                    let dk = -gs[(j, 0)] * (xs[t] - self.z[j * d + t]) / ls[t];
+                    gm += dk * wm[(j, 0)];
+                    gv += -2.0 * dk * wv[(j, 0)];
+                }
+                let scale = self.x_scaler.scale[t];
+                out.mean_grad[t] = ysd * gm / scale;
+                out.var_grad[t] = ysd * ysd * gv / scale;
+            }
+        }
+        out
+    }
+}
+
+impl Posterior for Sgpr {
+    fn dim(&self) -> usize {
+        self.d
+    }
+
+    fn predict_with_grad(&self, z: &[f64]) -> lso_optim::Result<MeanVarGrad> {
+        if z.len() != self.d {
+            return Err(OptimError::Surrogate(format!(
+                "point of dimension {}; the sparse GP has {}",
+                z.len(),
+                self.d
+            )));
+        }
+        Ok(self.predict_one(z, true))
+    }
+}

@@ -1,0 +1,246 @@
+//! Sparse GP against gpflow (`fixtures/gpflow/`), finite differences and the exact GP.
+
+use lso_optim::Posterior;
+use lso_surrogates::{ExactGp, GpParams, InducingInit, Kernel, Sgpr, SgprConfig};
+use ndarray::{Array1, Array2};
+use rand::SeedableRng;
+use serde_json::Value;
+
+fn fixture() -> Value {
+    serde_json::from_str(include_str!("fixtures/gpflow/sgpr.json")).unwrap()
+}
+
+fn matrix(v: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        })
+        .collect();
+    Array2::from_shape_vec((rows.len(), rows[0].len()), rows.concat()).unwrap()
+}
+
+fn vector(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn rel_close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-12)
+}
+
+fn case_model(case: &Value) -> (Sgpr, GpParams, Vec<f64>) {
+    let x = matrix(&case["x"]);
+    let y = Array1::from(vector(&case["y"]));
+    let params = GpParams {
+        log_lengthscales: vector(&case["log_lengthscales"]),
+        log_signal_variance: case["log_signal_variance"].as_f64().unwrap(),
+        log_noise_variance: case["log_noise_variance"].as_f64().unwrap(),
+        mean: case["mean"].as_f64().unwrap(),
+    };
+    let z = vector(&case["z"]);
+    let model = Sgpr::with_params(
+        x.view(),
+        y.view(),
+        Kernel::SquaredExponential,
+        params.clone(),
+        z.clone(),
+    )
+    .unwrap();
+    (model, params, z)
+}
+
+#[test]
+fn bound_gradient_and_predictions_match_gpflow() {
+    let f = fixture();
+    for case in f["cases"].as_array().unwrap() {
+        let (model, params, z) = case_model(case);
+        let bound = case["bound"].as_f64().unwrap();
+        assert!(
+            rel_close(model.bound(), bound, 1e-8),
+            "{} vs {bound}",
+            model.bound()
+        );
+        let (b, grad) = model.bound_at(&params, &z).unwrap();
+        assert!(rel_close(b, bound, 1e-8));
+        let expected = vector(&case["grad"]);
+        assert_eq!(grad.len(), expected.len());
+        let scale = expected.iter().fold(0.0f64, |a, g| a.max(g.abs()));
+        for (k, (g, e)) in grad.iter().zip(&expected).enumerate() {
+            assert!(
+                (g - e).abs() <= 1e-6 * scale.max(1.0),
+                "gradient {k}: {g} vs {e}"
+            );
+        }
+        let xt = matrix(&case["x_test"]);
+        let (mean, var) = model.predict(xt.view()).unwrap();
+        for (i, (m, e)) in mean.iter().zip(vector(&case["pred_mean"])).enumerate() {
+            assert!(rel_close(*m, e, 1e-6), "mean {i}: {m} vs {e}");
+        }
+        for (i, (v, e)) in var.iter().zip(vector(&case["pred_var"])).enumerate() {
+            assert!(rel_close(*v, e, 1e-6), "var {i}: {v} vs {e}");
+        }
+    }
+}
+
+#[test]
+fn input_gradients_match_finite_differences() {
+    let f = fixture();
+    let (model, _, _) = case_model(&f["cases"][1]);
+    for point in [[0.3, -1.0, 2.0], [4.0, 1.5, -0.7]] {
+        let p = model.predict_with_grad(&point).unwrap();
+        for k in 0..3 {
+            let h = 1e-5;
+            let mut a = point;
+            let mut b = point;
+            a[k] += h;
+            b[k] -= h;
+            let (pa, pb) = (
+                model.predict_with_grad(&a).unwrap(),
+                model.predict_with_grad(&b).unwrap(),
+            );
+            let dm = (pa.mean - pb.mean) / (2.0 * h);
+            let dv = (pa.var - pb.var) / (2.0 * h);
+            assert!(
+                (dm - p.mean_grad[k]).abs() < 1e-5 * (1.0 + dm.abs()),
+                "{dm} vs {}",
+                p.mean_grad[k]
+            );
+            assert!(
+                (dv - p.var_grad[k]).abs() < 1e-5 * (1.0 + dv.abs()),
+                "{dv} vs {}",
+                p.var_grad[k]
+            );
+        }
+    }
+}
+
+#[test]
+fn bound_gradient_matches_finite_differences_for_matern() {
+    let f = fixture();
+    let case = &f["cases"][0];
+    let x = matrix(&case["x"]);
+    let y = Array1::from(vector(&case["y"]));
+    let (_, params, z) = case_model(case);
+    let model = Sgpr::with_params(
+        x.view(),
+        y.view(),
+        Kernel::Matern52,
+        params.clone(),
+        z.clone(),
+    )
+    .unwrap();
+    let (_, grad) = model.bound_at(&params, &z).unwrap();
+    let pack = |p: &GpParams, z: &[f64]| {
+        let mut v = p.log_lengthscales.clone();
+        v.extend([p.log_signal_variance, p.log_noise_variance, p.mean]);
+        v.extend_from_slice(z);
+        v
+    };
+    let d = params.log_lengthscales.len();
+    let base = pack(&params, &z);
+    let at = |v: &[f64]| {
+        let p = GpParams {
+            log_lengthscales: v[..d].to_vec(),
+            log_signal_variance: v[d],
+            log_noise_variance: v[d + 1],
+            mean: v[d + 2],
+        };
+        model.bound_at(&p, &v[d + 3..]).unwrap().0
+    };
+    for k in 0..base.len() {
+        let h = 1e-6;
+        let (mut a, mut b) = (base.clone(), base.clone());
+        a[k] += h;
+        b[k] -= h;
+        let fd = (at(&a) - at(&b)) / (2.0 * h);
+        assert!(
+            (fd - grad[k]).abs() < 1e-4 * (1.0 + fd.abs()),
+            "parameter {k}: {fd} vs {}",
+            grad[k]
+        );
+    }
+}
+
+#[test]
+fn with_every_point_inducing_the_fit_approaches_the_exact_gp() {
+    let f = fixture();
+    let case = &f["cases"][0];
+    let x = matrix(&case["x"]);
+    let y = Array1::from(vector(&case["y"]));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let config = SgprConfig {
+        inducing: x.nrows(),
+        optimise_inducing: false,
+        ..SgprConfig::default()
+    };
+    let sparse = Sgpr::fit(x.view(), y.view(), &config, &mut rng).unwrap();
+    // a lower bound, tight when Z = X up to the effect of the 1e-6 jitter on Kuu
+    let exact = ExactGp::with_params(
+        x.view(),
+        y.view(),
+        Kernel::SquaredExponential,
+        sparse.params().clone(),
+    )
+    .unwrap();
+    let lml = exact.log_marginal_likelihood();
+    assert!(sparse.bound() <= lml + 1e-9);
+    assert!(
+        lml - sparse.bound() < 1e-3 * lml.abs(),
+        "{} vs {}",
+        sparse.bound(),
+        exact.log_marginal_likelihood()
+    );
+}
+
+#[test]
+fn fitting_raises_the_bound_and_warm_refits_keep_it() {
+    let f = fixture();
+    let case = &f["cases"][1];
+    let x = matrix(&case["x"]);
+    let y = Array1::from(vector(&case["y"]));
+    for init in [InducingInit::RandomSubset, InducingInit::KMeans] {
+        let config = SgprConfig {
+            inducing: 15,
+            init,
+            max_iters: 200,
+            ..SgprConfig::default()
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let fitted = Sgpr::fit(x.view(), y.view(), &config, &mut rng).unwrap();
+        let start = Sgpr::with_params(
+            x.view(),
+            y.view(),
+            Kernel::SquaredExponential,
+            GpParams::default_for(3),
+            // default hyperparameters at 15 of the fixture's inducing inputs
+            vector(&case["z"])[..45].to_vec(),
+        )
+        .unwrap();
+        assert!(fitted.bound() > start.bound(), "{init:?}");
+        // the paper's schedule reaches a bound of the same order
+        let paper = Sgpr::fit(
+            x.view(),
+            y.view(),
+            &SgprConfig {
+                kernel_first: true,
+                ..config
+            },
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(2),
+        )
+        .unwrap();
+        assert!(paper.bound() > start.bound());
+        // a warm refit on the same data does not lose bound
+        let again = fitted.refit(x.view(), y.view(), &config).unwrap();
+        assert!(again.bound() >= fitted.bound() - 1e-6 * fitted.bound().abs());
+    }
+}
