@@ -26,10 +26,11 @@ pub const JITTER: f64 = 1e-6;
 /// How inducing inputs are chosen before fitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InducingInit {
-    /// A random subset of the data (what the paper's code does).
-    #[default]
+    /// A random subset of the data.
     RandomSubset,
-    /// k-means centres (Lloyd's iterations from a random subset).
+    /// k-means centres (10 Lloyd iterations from a random subset); the paper's code uses
+    /// scikit-learn's mini-batch k-means.
+    #[default]
     KMeans,
 }
 
@@ -57,7 +58,7 @@ impl Default for SgprConfig {
         Self {
             kernel: Kernel::SquaredExponential,
             inducing: 500,
-            init: InducingInit::RandomSubset,
+            init: InducingInit::KMeans,
             optimise_inducing: true,
             kernel_first: false,
             max_iters: 1000,

@@ -2,7 +2,7 @@
 
 use lso_core::{BoxError, GenerativeModel, ProposalRequest, Proposer};
 use lso_optim::{ExpectedImprovement, MultiStartConfig, data_bounds, maximise_multistart};
-use lso_surrogates::{ExactGp, ExactGpConfig, Kernel};
+use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,11 @@ pub struct GpEiConfig {
     /// hyperparameters), the incumbent rises to at least that value, and EI is maximised again,
     /// so the batch spreads out.
     pub batch: usize,
+    /// Inducing points of a sparse GP (the paper's chemistry setting: 500); 0 selects the exact
+    /// GP. The sparse GP proposes one point per fit (`batch = 1`).
+    pub inducing: usize,
+    /// Most L-BFGS iterations of a sparse-GP fit.
+    pub sparse_max_iters: usize,
 }
 
 impl Default for GpEiConfig {
@@ -51,6 +56,8 @@ impl Default for GpEiConfig {
             n_random_starts: 10,
             n_data_starts: 10,
             batch: 1,
+            inducing: 0,
+            sparse_max_iters: 1000,
         }
     }
 }
@@ -62,6 +69,7 @@ impl Default for GpEiConfig {
 pub struct GpEiProposer {
     config: GpEiConfig,
     previous: Option<ExactGp>,
+    previous_sparse: Option<Sgpr>,
 }
 
 impl GpEiProposer {
@@ -70,6 +78,7 @@ impl GpEiProposer {
         Self {
             config,
             previous: None,
+            previous_sparse: None,
         }
     }
 }
@@ -86,11 +95,55 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
     fn propose(&mut self, request: ProposalRequest<'_, M>) -> Result<Array2<f64>, BoxError> {
         let data = request.data.ok_or("GP-EI needs the round's latent data")?;
         let y = Array1::from(data.y.clone());
+        let kernel = match self.config.kernel {
+            KernelChoice::SquaredExponential => Kernel::SquaredExponential,
+            KernelChoice::Matern52 => Kernel::Matern52,
+        };
+        if self.config.inducing > 0 {
+            let sparse_config = SgprConfig {
+                kernel,
+                inducing: self.config.inducing,
+                max_iters: self.config.sparse_max_iters,
+                ..SgprConfig::default()
+            };
+            let gp = match (&self.previous_sparse, request.first_in_round) {
+                (Some(previous), false) => {
+                    previous.refit(data.z.view(), y.view(), &sparse_config)?
+                }
+                _ => Sgpr::fit(data.z.view(), y.view(), &sparse_config, request.rng)?,
+            };
+            let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
+            let flat: Vec<f64> = data.z.iter().copied().collect();
+            let bounds = data_bounds(&flat, data.z.ncols())?;
+            let acquisition = ExpectedImprovement {
+                best,
+                log: self.config.log_ei,
+            };
+            let multistart = MultiStartConfig {
+                n_random: self.config.n_random_starts,
+                n_from_data: self.config.n_data_starts,
+                ..MultiStartConfig::default()
+            };
+            let found = maximise_multistart(
+                &acquisition,
+                &gp,
+                &bounds,
+                &flat,
+                &data.y,
+                request.n,
+                &multistart,
+                request.rng,
+            )?;
+            let d = data.z.ncols();
+            let mut z = Array2::zeros((found.len(), d));
+            for (i, (point, _)) in found.iter().enumerate() {
+                z.row_mut(i).assign(&ndarray::ArrayView1::from(point));
+            }
+            self.previous_sparse = Some(gp);
+            return Ok(z);
+        }
         let gp_config = ExactGpConfig {
-            kernel: match self.config.kernel {
-                KernelChoice::SquaredExponential => Kernel::SquaredExponential,
-                KernelChoice::Matern52 => Kernel::Matern52,
-            },
+            kernel,
             restarts: self.config.restarts,
             ..ExactGpConfig::default()
         };

@@ -3,6 +3,7 @@
 //! * [`synthetic`]: a task with no neural network (a linear generative model and an analytic
 //!   objective) that exercises the loop, its records and resume.
 //! * [`shapes`]: the paper's 2D shapes data and objective (the conv VAE follows).
+//! * [`chem`]: the paper's chemistry task (JT-VAE, penalized logP).
 //! * [`GpEiProposer`]: the paper's optimisation strategy (a GP on latent codes, expected
 //!   improvement maximised from many starts).
 //!
@@ -10,6 +11,7 @@
 //! strategy. [`RunConfig::check`] validates it, naming the key, the value and the reason of the
 //! first problem, and [`CheckedRun::execute`] runs it into a run directory.
 
+pub mod chem;
 mod error;
 mod gp_ei;
 mod run_config;

@@ -6,6 +6,7 @@ use lso_core::{LoopConfig, LoopSettings, Observer, PriorSampling, Run, RunSummar
 use serde::{Deserialize, Serialize};
 
 use crate::TaskError;
+use crate::chem::ChemConfig;
 use crate::synthetic::SyntheticConfig;
 use crate::{GpEiConfig, GpEiProposer};
 
@@ -15,6 +16,8 @@ use crate::{GpEiConfig, GpEiProposer};
 pub enum TaskConfig {
     /// The synthetic task of [`crate::synthetic`].
     Synthetic(SyntheticConfig),
+    /// The paper's chemistry task ([`crate::chem`]).
+    Chem(ChemConfig),
 }
 
 /// How latent points are proposed (`[strategy]`, selected by `kind`).
@@ -79,6 +82,18 @@ impl RunConfig {
             TaskConfig::Synthetic(c) => {
                 c.build("task.")?;
             }
+            TaskConfig::Chem(c) => c.check("task.")?,
+        }
+        if let StrategyConfig::GpEi(g) = &self.strategy
+            && g.inducing > 0
+            && g.batch > 1
+        {
+            return Err(lso_core::ConfigError::new(
+                "strategy.batch",
+                g.batch,
+                "must be 1 with a sparse GP (strategy.inducing > 0)",
+            )
+            .into());
         }
         if let StrategyConfig::GpEi(g) = &self.strategy
             && !(0.0..=1.0).contains(&g.incumbent_quantile)
@@ -138,6 +153,28 @@ impl CheckedRun {
                 Ok(run.execute(dir, &toml, observer)?)
             }
             (TaskConfig::Synthetic(c), StrategyConfig::GpEi(g)) => {
+                let task = c.build("task.")?;
+                let mut run = Run::new(
+                    self.settings.clone(),
+                    task.model,
+                    task.objective,
+                    GpEiProposer::new(g),
+                    task.data,
+                );
+                Ok(run.execute(dir, &toml, observer)?)
+            }
+            (TaskConfig::Chem(c), StrategyConfig::Sample) => {
+                let task = c.build("task.")?;
+                let mut run = Run::new(
+                    self.settings.clone(),
+                    task.model,
+                    task.objective,
+                    PriorSampling,
+                    task.data,
+                );
+                Ok(run.execute(dir, &toml, observer)?)
+            }
+            (TaskConfig::Chem(c), StrategyConfig::GpEi(g)) => {
                 let task = c.build("task.")?;
                 let mut run = Run::new(
                     self.settings.clone(),
