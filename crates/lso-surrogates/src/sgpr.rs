@@ -177,7 +177,6 @@ fn evaluate(
         .collect();
     let signal = params.log_signal_variance.exp();
     let noise = params.log_noise_variance.exp();
-    let sigma = noise.sqrt();
     let r: Vec<f64> = y.iter().map(|v| v - params.mean).collect();
     let (kuu_plain, guu) = cross(kernel, z, z, d, &ls, signal);
     let mut kuu = kuu_plain.clone();
@@ -186,18 +185,24 @@ fn evaluate(
     }
     let (kuf, guf) = cross(kernel, z, x, d, &ls, signal);
     let l = cholesky(kuu.clone())?;
-    // A = L⁻¹ Kuf / σ
-    let mut a = kuf.clone();
-    solve_lower(&l, &mut a);
-    a *= faer::Scale(1.0 / sigma);
-    let aat = &a * a.transpose();
+    // P = Kuf Kfu and b = Kuf r are the only O(n m²) / O(n m) products of the bound;
+    // A Aᵀ = L⁻¹ P L⁻ᵀ / σ² with A = L⁻¹ Kuf / σ (gpflow's notation) is formed in O(m³)
+    let p = &kuf * kuf.transpose();
+    let bvec = &kuf * col(&r);
+    let mut half = p.clone();
+    solve_lower(&l, &mut half); // L⁻¹ P
+    let mut aat = half.transpose().to_owned();
+    solve_lower(&l, &mut aat); // L⁻¹ (L⁻¹ P)ᵀ = L⁻¹ P L⁻ᵀ
+    let aat = Mat::<f64>::from_fn(m, m, |i, j| 0.5 * (aat[(i, j)] + aat[(j, i)]) / noise);
     let mut b = aat.clone();
     for j in 0..m {
         b[(j, j)] += 1.0;
     }
     let lb = cholesky(b)?;
-    let mut c = &a * col(&r);
-    c *= faer::Scale(1.0 / sigma);
+    // c = LB⁻¹ A r / σ = LB⁻¹ L⁻¹ b / σ²
+    let mut c = bvec.clone();
+    solve_lower(&l, &mut c);
+    c *= faer::Scale(1.0 / noise);
     solve_lower(&lb, &mut c);
     let rr: f64 = r.iter().map(|v| v * v).sum();
     let cc: f64 = (0..m).map(|j| c[(j, 0)].powi(2)).sum();
@@ -222,8 +227,6 @@ fn evaluate(
         });
     }
     // Σ = Kuu + σ⁻² P = L B Lᵀ, so Σ⁻¹ = L⁻ᵀ B⁻¹ L⁻¹
-    let p = &kuf * kuf.transpose();
-    let bvec = &kuf * col(&r);
     let kuu_inv = inverse_from_factor(&l);
     let b_inv = inverse_from_factor(&lb);
     let mut linv = Mat::<f64>::identity(m, m);

@@ -42,8 +42,10 @@ pub struct GpEiConfig {
     /// Inducing points of a sparse GP (the paper's chemistry setting: 500); 0 selects the exact
     /// GP. The sparse GP proposes one point per fit (`batch = 1`).
     pub inducing: usize,
-    /// Most L-BFGS iterations of a sparse-GP fit.
+    /// Most L-BFGS iterations of a sparse-GP fit at the first query of a round.
     pub sparse_max_iters: usize,
+    /// Most L-BFGS iterations of the warm-started sparse-GP refits after each query.
+    pub sparse_refit_iters: usize,
 }
 
 impl Default for GpEiConfig {
@@ -58,6 +60,7 @@ impl Default for GpEiConfig {
             batch: 1,
             inducing: 0,
             sparse_max_iters: 1000,
+            sparse_refit_iters: 50,
         }
     }
 }
