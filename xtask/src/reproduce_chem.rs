@@ -1,0 +1,336 @@
+//! `cargo xtask reproduce chem`: every run of the paper's chemistry experiment, in parallel,
+//! resumable, then the report (`docs/results/chem.md`, `summary.tsv`, `best.tsv`, plots).
+//!
+//! Each run is `lso run` on a config derived from `configs/chem.toml` (weighting, retraining
+//! period, seed, budget; the baselines switch to prior sampling) in `<out>/<setting>/seed<N>/`;
+//! running the command again resumes every unfinished run and never re-evaluates a recorded
+//! query.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+use crate::report;
+
+/// Command-line options.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A reduced version that runs in minutes (small budgets and GP, short retraining, first
+    /// seed only unless `--seeds` is given); results go to `<out>-quick` and
+    /// `docs/results/chem-quick/`.
+    #[arg(long)]
+    quick: bool,
+    /// Comma-separated settings to run (default: all), e.g. `k_1e-3/r_50,k_inf/r_1000000`.
+    #[arg(long, value_delimiter = ',')]
+    settings: Vec<String>,
+    /// Comma-separated seeds (default: 1-5 for rank settings, 1-3 for the baselines).
+    #[arg(long, value_delimiter = ',')]
+    seeds: Vec<u64>,
+    /// Runs in parallel.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Run directory root.
+    #[arg(long, default_value = "runs/chem")]
+    out: PathBuf,
+    /// Only rebuild the report from the runs on disk.
+    #[arg(long)]
+    report_only: bool,
+}
+
+/// One experimental setting.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// Name as in the paper's result paths, e.g. `k_1e-3/r_50`, `dbas/q_0.95/r_200/n_0.1`.
+    pub name: String,
+    /// TOML of the `[loop.weighting]` table.
+    weighting: String,
+    /// Retraining period.
+    retrain_every: u64,
+    /// Rank settings optimise with the GP; baselines sample the prior.
+    pub baseline: bool,
+}
+
+/// The paper's settings: six rank settings, then the sampling baselines.
+pub fn all_settings() -> Vec<Setting> {
+    let mut out = Vec::new();
+    for (k, r) in [
+        ("1e-3", 50),
+        ("inf", 1_000_000),
+        ("1e-3", 1_000_000),
+        ("inf", 50),
+        ("1e-3", 100),
+        ("1e-1", 50),
+    ] {
+        out.push(Setting {
+            name: format!("k_{k}/r_{r}"),
+            weighting: format!("scheme = \"rank\"\nk = {k}\n"),
+            retrain_every: r,
+            baseline: false,
+        });
+    }
+    for q in ["0.8", "0.95"] {
+        for r in [200, 500] {
+            out.push(Setting {
+                name: format!("dbas/q_{q}/r_{r}/n_0.1"),
+                weighting: format!("scheme = \"dbas\"\nquantile = {q}\nnoise = 0.1\n"),
+                retrain_every: r,
+                baseline: true,
+            });
+            out.push(Setting {
+                name: format!("cem-pi/q_{q}/r_{r}"),
+                weighting: format!("scheme = \"cem-pi\"\nquantile = {q}\n"),
+                retrain_every: r,
+                baseline: true,
+            });
+            out.push(Setting {
+                name: format!("fb/q_{q}/r_{r}"),
+                weighting: format!("scheme = \"fb\"\nquantile = {q}\n"),
+                retrain_every: r,
+                baseline: true,
+            });
+        }
+    }
+    for r in [200, 500] {
+        for (alpha, text) in [("1e-1", "0.1"), ("1.0", "1.0")] {
+            out.push(Setting {
+                name: format!("rwr/r_{r}/alpha_{alpha}"),
+                weighting: format!("scheme = \"rwr\"\nalpha = {text}\n"),
+                retrain_every: r,
+                baseline: true,
+            });
+        }
+    }
+    out
+}
+
+/// The run config of `setting` and `seed`, from the `configs/chem.toml` template.
+fn config_text(
+    template: &str,
+    setting: &Setting,
+    seed: u64,
+    quick: bool,
+) -> anyhow::Result<String> {
+    let mut doc: toml::Table = toml::from_str(template).context("parsing configs/chem.toml")?;
+    let weighting: toml::Table = toml::from_str(&setting.weighting)?;
+    let lp = doc
+        .get_mut("loop")
+        .and_then(toml::Value::as_table_mut)
+        .context("configs/chem.toml has no [loop]")?;
+    lp.insert("seed".into(), toml::Value::Integer(seed as i64));
+    lp.insert("weighting".into(), toml::Value::Table(weighting));
+    let (budget, retrain_every) = match (setting.baseline, quick) {
+        (false, false) => (500, setting.retrain_every),
+        (true, false) => (5000, setting.retrain_every),
+        (false, true) => (20, setting.retrain_every.min(10)),
+        (true, true) => (40, setting.retrain_every.min(20)),
+    };
+    lp.insert("budget".into(), toml::Value::Integer(budget));
+    lp.insert(
+        "retrain_every".into(),
+        toml::Value::Integer(retrain_every as i64),
+    );
+    if setting.baseline {
+        // the paper's baselines: no initial retraining, 0.1 epoch per round, prior samples
+        lp.insert("initial_retrain_epochs".into(), toml::Value::Float(0.0));
+        doc.insert(
+            "strategy".into(),
+            toml::Value::Table(toml::from_str("kind = \"sample\"")?),
+        );
+    }
+    if quick {
+        let lp = doc
+            .get_mut("loop")
+            .and_then(toml::Value::as_table_mut)
+            .context("[loop]")?;
+        if !setting.baseline {
+            lp.insert("initial_retrain_epochs".into(), toml::Value::Float(0.02));
+        }
+        lp.insert("retrain_epochs".into(), toml::Value::Float(0.01));
+        lp.insert(
+            "surrogate_data".into(),
+            toml::Value::Table(toml::from_str("n_best = 200\nn_random = 800")?),
+        );
+        if let Some(s) = doc.get_mut("strategy").and_then(toml::Value::as_table_mut)
+            && s.get("kind").and_then(toml::Value::as_str) == Some("gp-ei")
+        {
+            s.insert("inducing".into(), toml::Value::Integer(50));
+            s.insert("sparse_max_iters".into(), toml::Value::Integer(50));
+            s.insert("sparse_refit_iters".into(), toml::Value::Integer(10));
+        }
+    }
+    Ok(toml::to_string(&doc)?)
+}
+
+/// Directory of one run.
+pub fn run_dir(out: &Path, setting: &str, seed: u64) -> PathBuf {
+    out.join(setting).join(format!("seed{seed}"))
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Run the experiment, then write the report.
+///
+/// # Errors
+/// Unknown settings, a failed build, run failures (reported after every run was tried).
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    let all = all_settings();
+    let chosen: Vec<Setting> = if args.settings.is_empty() {
+        all.clone()
+    } else {
+        let mut v = Vec::new();
+        for name in &args.settings {
+            match all.iter().find(|s| &s.name == name) {
+                Some(s) => v.push(s.clone()),
+                None => bail!(
+                    "unknown setting {name}; known: {}",
+                    all.iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        v
+    };
+    let out = if args.quick {
+        PathBuf::from(format!("{}-quick", args.out.display()))
+    } else {
+        args.out.clone()
+    };
+    let mut jobs: Vec<(Setting, u64)> = Vec::new();
+    for s in &chosen {
+        let seeds: Vec<u64> = match (args.seeds.is_empty(), args.quick, s.baseline) {
+            (false, _, _) => args.seeds.clone(),
+            (true, true, _) => vec![1],
+            (true, false, false) => (1..=5).collect(),
+            (true, false, true) => (1..=3).collect(),
+        };
+        jobs.extend(seeds.into_iter().map(|seed| (s.clone(), seed)));
+    }
+    if !args.report_only {
+        let status = Command::new("cargo")
+            .args(["build", "--release", "--quiet", "-p", "lso-cli"])
+            .status()
+            .context("running cargo build")?;
+        if !status.success() {
+            bail!("building lso failed");
+        }
+        let template =
+            std::fs::read_to_string("configs/chem.toml").context("reading configs/chem.toml")?;
+        let lso = root.join("target/release/lso");
+        let queue = Mutex::new(jobs.clone().into_iter());
+        let failures = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..args.jobs.max(1) {
+                scope.spawn(|| {
+                    loop {
+                        let next = queue.lock().map(|mut q| q.next()).ok().flatten();
+                        let Some((setting, seed)) = next else { break };
+                        if let Err(e) = run_one(&lso, &template, &out, &setting, seed, args.quick) {
+                            eprintln!("{} seed {seed}: {e:#}", setting.name);
+                            if let Ok(mut f) = failures.lock() {
+                                f.push(format!("{} seed {seed}", setting.name));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let failures = failures.into_inner().unwrap_or_default();
+        if !failures.is_empty() {
+            eprintln!("failed runs (logs: <out>/<setting>/seed<N>.log): {failures:?}");
+        }
+    }
+    let docs = if args.quick {
+        PathBuf::from("docs/results/chem-quick")
+    } else {
+        PathBuf::from("docs/results/chem")
+    };
+    report::write(&out, &jobs, &docs, args.quick)
+}
+
+fn run_one(
+    lso: &Path,
+    template: &str,
+    out: &Path,
+    setting: &Setting,
+    seed: u64,
+    quick: bool,
+) -> anyhow::Result<()> {
+    let dir = run_dir(out, &setting.name, seed);
+    let parent = dir.parent().context("run directory has a parent")?;
+    std::fs::create_dir_all(parent)?;
+    // beside the run directory, which `lso run` wants empty or holding its own run
+    let config = parent.join(format!("seed{seed}.toml"));
+    std::fs::write(&config, config_text(template, setting, seed, quick)?)?;
+    let log_path = parent.join(format!("seed{seed}.log"));
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
+    eprintln!("{} seed {seed}: running", setting.name);
+    let t0 = Instant::now();
+    let status = Command::new(lso)
+        .arg("run")
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&dir)
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .status()
+        .context("starting lso")?;
+    if !status.success() {
+        bail!(
+            "lso run failed ({status}); see {}",
+            dir.join("log.txt").display()
+        );
+    }
+    eprintln!(
+        "{} seed {seed}: done in {:.0} s",
+        setting.name,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_of_every_setting_parse_and_check() {
+        let template = std::fs::read_to_string(workspace_root().join("configs/chem.toml")).unwrap();
+        let settings = all_settings();
+        assert_eq!(settings.iter().filter(|s| !s.baseline).count(), 6);
+        assert_eq!(settings.iter().filter(|s| s.baseline).count(), 16);
+        for s in &settings {
+            for quick in [false, true] {
+                let text = config_text(&template, s, 3, quick).unwrap();
+                let cfg = lso_tasks::RunConfig::from_toml(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}\n{text}", s.name));
+                let checked = cfg.check().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+                let c = checked.config();
+                assert_eq!(c.run_loop.seed, 3);
+                assert_eq!(
+                    c.run_loop.budget,
+                    match (s.baseline, quick) {
+                        (false, false) => 500,
+                        (true, false) => 5000,
+                        (false, true) => 20,
+                        (true, true) => 40,
+                    }
+                );
+            }
+        }
+    }
+}
