@@ -201,6 +201,25 @@ fn optimise(config_path: &Path, out: &Path) -> anyhow::Result<()> {
 struct Progress {
     bar: ProgressBar,
     best: f64,
+    /// The current stage and when it began.
+    stage: Option<(String, std::time::Instant)>,
+    /// Seconds per stage in the current round, in order of first appearance.
+    times: Vec<(String, f64)>,
+    /// New queries in the current round.
+    new_queries: usize,
+}
+
+impl Progress {
+    /// Close the current stage's timer.
+    fn close_stage(&mut self) {
+        if let Some((name, start)) = self.stage.take() {
+            let secs = start.elapsed().as_secs_f64();
+            match self.times.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, t)) => *t += secs,
+                None => self.times.push((name, secs)),
+            }
+        }
+    }
 }
 
 impl Default for Progress {
@@ -215,6 +234,9 @@ impl Default for Progress {
         Self {
             bar,
             best: f64::NEG_INFINITY,
+            stage: None,
+            times: Vec::new(),
+            new_queries: 0,
         }
     }
 }
@@ -226,6 +248,8 @@ impl Observer for Progress {
     }
 
     fn on_stage(&mut self, round: usize, stage: &str) {
+        self.close_stage();
+        self.stage = Some((stage.to_owned(), std::time::Instant::now()));
         self.bar
             .set_message(format!("round {round}: {stage}; best {}", self.best));
     }
@@ -236,6 +260,7 @@ impl Observer for Progress {
         }
         if !replayed {
             self.bar.inc(1);
+            self.new_queries += 1;
         }
         self.bar
             .set_message(format!("round {}; best {:.4}", record.round, self.best));
@@ -250,7 +275,26 @@ impl Observer for Progress {
             fmt(record.top10),
             record.dataset_size
         );
-        self.bar.suspend(|| eprintln!("{line}"));
+        self.close_stage();
+        let times: Vec<String> = self
+            .times
+            .iter()
+            .map(|(n, t)| format!("{n} {t:.1} s"))
+            .collect();
+        let per_query = self
+            .times
+            .iter()
+            .find(|(n, _)| n == "queries")
+            .map(|(_, t)| t / self.new_queries.max(1) as f64);
+        let timing = format!(
+            "round {:>4} time: {}{}",
+            record.round,
+            times.join(", "),
+            per_query.map_or(String::new(), |q| format!(" ({q:.2} s per query)"))
+        );
+        self.times.clear();
+        self.new_queries = 0;
+        self.bar.suspend(|| eprintln!("{line}\n{timing}"));
     }
 }
 

@@ -56,4 +56,5 @@ fn main() {
         t.elapsed().as_secs_f64(),
         fitted.bound()
     );
+    println!("{:?}", fitted.fit_report());
 }

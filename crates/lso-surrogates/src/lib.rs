@@ -23,4 +23,4 @@ mod standardise;
 pub use error::{Result, SurrogateError};
 pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
 pub use kernel::Kernel;
-pub use sgpr::{InducingInit, JITTER, Sgpr, SgprConfig};
+pub use sgpr::{FitReport, InducingInit, JITTER, Sgpr, SgprConfig};

@@ -86,6 +86,18 @@ pub struct Sgpr {
     /// `c = LB⁻¹ A r / σ`.
     c: Vec<f64>,
     bound: f64,
+    fit: Option<FitReport>,
+}
+
+/// How the last optimisation phase of a fit ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport {
+    /// L-BFGS iterations.
+    pub iterations: usize,
+    /// Bound evaluations (each with its gradient).
+    pub evaluations: usize,
+    /// Why it stopped (`Gradient`, `Function`, `LineSearch`, `MaxIterations`).
+    pub reason: String,
 }
 
 /// Kernel matrix and radial factors between two sets of rows (squared distances through one
@@ -422,6 +434,7 @@ impl Sgpr {
             lb: e.lb,
             c: e.c,
             bound: e.bound,
+            fit: None,
         })
     }
 
@@ -451,7 +464,14 @@ impl Sgpr {
         if config.init == InducingInit::KMeans {
             z = kmeans(&xs, d, z, 10);
         }
-        Self::fit_from(x, y, config, GpParams::default_for(d), z)
+        // lengthscales sqrt(d) in the standardised space, so that typical squared distances
+        // scale to O(1) (with lengthscale 1 in 56 dimensions every pair of points is
+        // uncorrelated and the bound's only reachable optimum is "all noise")
+        let start = GpParams {
+            log_lengthscales: vec![0.5 * (d as f64).ln(); d],
+            ..GpParams::default_for(d)
+        };
+        Self::fit_from(x, y, config, start, z)
     }
 
     /// Refit on grown data from this model's hyperparameters and inducing inputs (mapped to the
@@ -534,6 +554,7 @@ impl Sgpr {
             phases.push(true);
         }
         let mut last_error = None;
+        let mut report = None;
         for with_z in phases {
             let mut b = bounds.clone();
             if !with_z {
@@ -548,7 +569,14 @@ impl Sgpr {
                 }
             };
             match minimise_bounded(objective, &v, &b, &lbfgs) {
-                Ok(min) => v = min.x,
+                Ok(min) => {
+                    report = Some(FitReport {
+                        iterations: min.iterations,
+                        evaluations: min.evaluations,
+                        reason: format!("{:?}", min.reason),
+                    });
+                    v = min.x;
+                }
                 Err(e) => last_error = Some(e.to_string()),
             }
         }
@@ -556,7 +584,14 @@ impl Sgpr {
             return Err(SurrogateError::Fit(e));
         }
         let (params, z) = unpack(&v, d);
-        Self::with_params(x, y, config.kernel, params, z)
+        let mut model = Self::with_params(x, y, config.kernel, params, z)?;
+        model.fit = report;
+        Ok(model)
+    }
+
+    /// How the fit that made this model ended (`None` for [`Sgpr::with_params`]).
+    pub fn fit_report(&self) -> Option<&FitReport> {
+        self.fit.as_ref()
     }
 
     /// The hyperparameters (standardised space).
