@@ -213,7 +213,19 @@ where
                 accepted = Some((trial, ft, gt, step));
                 break;
             }
-            t *= 0.5;
+            // backtrack to the minimiser of the quadratic through f(0), f'(0) and f(t) (kept
+            // within [t/10, t/2]); halve when the value is not finite
+            t = if ft.is_finite() && decrease < 0.0 {
+                let curvature = ft - fx - decrease;
+                let ideal = if curvature > 0.0 {
+                    -decrease * t / (2.0 * curvature)
+                } else {
+                    0.5 * t
+                };
+                ideal.clamp(0.1 * t, 0.5 * t)
+            } else {
+                0.5 * t
+            };
         }
         let Some((x_new, f_new, g_new, step)) = accepted else {
             reason = StopReason::LineSearch;

@@ -1,0 +1,64 @@
+//! Cold fit, then warm refits after one more point with capped iterations, on a TSV of latent
+//! rows (`d` values then the target per line): the bound each cap reaches and its time.
+//!
+//! `cargo run --release -p lso-surrogates --example sgpr_refit -- FILE [m]`
+
+use std::time::Instant;
+
+use lso_surrogates::{Sgpr, SgprConfig};
+use ndarray::{Array1, Array2};
+use rand::SeedableRng;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let path = args.first().expect("usage: sgpr_refit FILE [m]");
+    let m: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(500);
+    let text = std::fs::read_to_string(path).expect("readable file");
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .map(|l| l.split('\t').map(|v| v.parse().expect("number")).collect())
+        .collect();
+    let d = rows[0].len() - 1;
+    let n = rows.len() - 1;
+    let to_xy = |rs: &[Vec<f64>]| {
+        let x = Array2::from_shape_fn((rs.len(), d), |(i, j)| rs[i][j]);
+        let y: Array1<f64> = rs.iter().map(|r| r[d]).collect();
+        (x, y)
+    };
+    let (x, y) = to_xy(&rows[..n]);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let config = SgprConfig {
+        inducing: m,
+        ..SgprConfig::default()
+    };
+    let t = Instant::now();
+    let cold = Sgpr::fit(x.view(), y.view(), &config, &mut rng).expect("fits");
+    println!(
+        "cold fit n={n} d={d} m={m}: {:.1} s, bound {:.2}, {:?}",
+        t.elapsed().as_secs_f64(),
+        cold.bound(),
+        cold.fit_report()
+    );
+    let (x2, y2) = to_xy(&rows);
+    for (cap, with_z) in [(1000, true), (1000, false), (20, false), (10, false)] {
+        let t = Instant::now();
+        let warm = cold
+            .refit(
+                x2.view(),
+                y2.view(),
+                &SgprConfig {
+                    max_iters: cap,
+                    optimise_inducing: with_z,
+                    ..config
+                },
+            )
+            .expect("refits");
+        println!(
+            "warm refit, at most {cap} iterations, inducing inputs optimised {with_z}: {:.1} s, bound {:.2}, {:?}",
+            t.elapsed().as_secs_f64(),
+            warm.bound(),
+            warm.fit_report()
+                .map(|r| (r.iterations, r.evaluations, r.reason.clone()))
+        );
+    }
+}
