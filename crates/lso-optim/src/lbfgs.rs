@@ -152,11 +152,29 @@ pub fn minimise_bounded<F>(
 where
     F: FnMut(&[f64]) -> (f64, Vec<f64>),
 {
+    minimise_bounded_lazy(|x: &[f64], _| f(x), start, bounds, config)
+}
+
+/// [`minimise_bounded`] for objectives whose value is much cheaper than their gradient:
+/// `f(x, false)` may return an empty gradient; line-search trials ask for the value only and the
+/// gradient is computed once a trial is accepted.
+///
+/// # Errors
+/// As [`minimise_bounded`].
+pub fn minimise_bounded_lazy<F>(
+    mut f: F,
+    start: &[f64],
+    bounds: &Bounds,
+    config: &LbfgsConfig,
+) -> Result<Minimum>
+where
+    F: FnMut(&[f64], bool) -> (f64, Vec<f64>),
+{
     let d = start.len();
     bounds.check(d)?;
     let mut x = start.to_vec();
     bounds.project(&mut x);
-    let (mut fx, mut g) = f(&x);
+    let (mut fx, mut g) = f(&x, true);
     let mut evaluations = 1;
     if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
         return Err(OptimError::NotFinite { value: fx });
@@ -207,11 +225,15 @@ where
             if step.iter().all(|v| *v == 0.0) {
                 break;
             }
-            let (ft, gt) = f(&trial);
+            let (ft, _) = f(&trial, false);
             evaluations += 1;
-            if ft.is_finite() && gt.iter().all(|v| v.is_finite()) && ft <= fx + 1e-4 * decrease {
-                accepted = Some((trial, ft, gt, step));
-                break;
+            if ft.is_finite() && ft <= fx + 1e-4 * decrease {
+                let (ft, gt) = f(&trial, true);
+                evaluations += 1;
+                if ft.is_finite() && gt.len() == d && gt.iter().all(|v| v.is_finite()) {
+                    accepted = Some((trial, ft, gt, step));
+                    break;
+                }
             }
             // backtrack to the minimiser of the quadratic through f(0), f'(0) and f(t) (kept
             // within [t/10, t/2]); halve when the value is not finite

@@ -27,6 +27,8 @@ pub use acquisition::{
 };
 pub use error::{OptimError, Result};
 pub use grid::grid;
-pub use lbfgs::{Bounds, LbfgsConfig, Minimum, StopReason, minimise_bounded};
+pub use lbfgs::{
+    Bounds, LbfgsConfig, Minimum, StopReason, minimise_bounded, minimise_bounded_lazy,
+};
 pub use multistart::{MultiStartConfig, data_bounds, maximise_multistart};
 pub use normal::{norm_cdf, norm_pdf};

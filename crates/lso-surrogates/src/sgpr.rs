@@ -11,7 +11,7 @@
 //! kernel's chain rule), so all parameters are fitted together by bounded L-BFGS.
 
 use faer::{Mat, Par};
-use lso_optim::{Bounds, LbfgsConfig, MeanVarGrad, OptimError, Posterior, minimise_bounded};
+use lso_optim::{Bounds, LbfgsConfig, MeanVarGrad, OptimError, Posterior, minimise_bounded_lazy};
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use rand::Rng;
 use rand::seq::index::sample;
@@ -561,14 +561,15 @@ impl Sgpr {
                 b.lower[d + 3..].copy_from_slice(&v[d + 3..]);
                 b.upper[d + 3..].copy_from_slice(&v[d + 3..]);
             }
-            let objective = |w: &[f64]| {
+            // line-search trials need the bound only (about half the cost)
+            let objective = |w: &[f64], with_grad: bool| {
                 let (p, zz) = unpack(w, d);
-                match evaluate(config.kernel, &xs, &ys, d, &p, &zz, true) {
+                match evaluate(config.kernel, &xs, &ys, d, &p, &zz, with_grad) {
                     Ok(e) => (-e.bound, e.grad.iter().map(|g| -g).collect()),
                     Err(_) => (f64::INFINITY, vec![0.0; w.len()]),
                 }
             };
-            match minimise_bounded(objective, &v, &b, &lbfgs) {
+            match minimise_bounded_lazy(objective, &v, &b, &lbfgs) {
                 Ok(min) => {
                     report = Some(FitReport {
                         iterations: min.iterations,
