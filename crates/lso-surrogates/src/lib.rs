@@ -8,18 +8,22 @@
 //!   surrogate): `m` inducing inputs from a random subset or k-means, fitted with the
 //!   hyperparameters by L-BFGS on the bound with its analytic gradient; `O(n m²)` time and
 //!   `O(n m)` memory.
+//! * [`Dngo`]: a `tanh` network's last hidden layer as the basis of a Bayesian linear
+//!   regression ([`BayesianLinear`]) with evidence-maximised precisions (Snoek et al. 2015).
 //!
 //! Inputs and targets are standardised inside every model: each input coordinate to mean 0 and
 //! (population) standard deviation 1, targets likewise; hyperparameters live in that
 //! standardised space, and predictions and their gradients are returned in the original units.
 //! Models implement [`lso_optim::Posterior`], so acquisition functions use them directly.
 
+mod dngo;
 mod error;
 mod exact_gp;
 mod kernel;
 mod sgpr;
 mod standardise;
 
+pub use dngo::{BayesianLinear, Dngo, DngoConfig};
 pub use error::{Result, SurrogateError};
 pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
 pub use kernel::Kernel;
