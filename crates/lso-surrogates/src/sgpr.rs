@@ -614,6 +614,11 @@ impl Sgpr {
             .collect()
     }
 
+    /// Inducing inputs in the standardised space (as [`Sgpr::bound_at`] takes them).
+    pub fn inducing_standardised(&self) -> &[f64] {
+        &self.z
+    }
+
     /// The collapsed bound on the log marginal likelihood of the standardised targets.
     pub fn bound(&self) -> f64 {
         self.bound
