@@ -81,7 +81,7 @@ fn main() {
         );
     }
     let (x2, y2) = to_xy(&rows);
-    for (cap, with_z) in [(1000, true)] {
+    for (cap, with_z) in [(1000, true), (1000, false), (10, false)] {
         let t = Instant::now();
         let warm = cold
             .refit(
