@@ -1,7 +1,7 @@
 //! Cold fit, then warm refits after one more point with capped iterations, on a TSV of latent
 //! rows (`d` values then the target per line): the bound each cap reaches and its time.
 //!
-//! `cargo run --release -p lso-surrogates --example sgpr_refit -- FILE [m]`
+//! `cargo run --release -p lso-surrogates --example sgpr_refit -- FILE [m] [cold iterations]`
 
 use std::time::Instant;
 
@@ -13,6 +13,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let path = args.first().expect("usage: sgpr_refit FILE [m]");
     let m: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(500);
+    let cold_iters: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let text = std::fs::read_to_string(path).expect("readable file");
     let rows: Vec<Vec<f64>> = text
         .lines()
@@ -29,6 +30,7 @@ fn main() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let config = SgprConfig {
         inducing: m,
+        max_iters: cold_iters,
         ..SgprConfig::default()
     };
     let t = Instant::now();

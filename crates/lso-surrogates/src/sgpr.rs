@@ -197,15 +197,14 @@ fn evaluate(
     }
     let (kuf, guf) = cross(kernel, z, x, d, &ls, signal);
     let l = cholesky(kuu.clone())?;
-    // P = Kuf Kfu and b = Kuf r are the only O(n m²) / O(n m) products of the bound;
-    // A Aᵀ = L⁻¹ P L⁻ᵀ / σ² with A = L⁻¹ Kuf / σ (gpflow's notation) is formed in O(m³)
-    let p = &kuf * kuf.transpose();
+    // A = L⁻¹ Kuf / σ and A Aᵀ as gpflow forms them: with a nearly singular Kuu (large signal
+    // variance against the fixed jitter), forming A Aᵀ as L⁻¹ (Kuf Kfu) L⁻ᵀ instead (one
+    // O(n m²) product fewer) makes the bound too imprecise to optimise
     let bvec = &kuf * col(&r);
-    let mut half = p.clone();
-    solve_lower(&l, &mut half); // L⁻¹ P
-    let mut aat = half.transpose().to_owned();
-    solve_lower(&l, &mut aat); // L⁻¹ (L⁻¹ P)ᵀ = L⁻¹ P L⁻ᵀ
-    let aat = Mat::<f64>::from_fn(m, m, |i, j| 0.5 * (aat[(i, j)] + aat[(j, i)]) / noise);
+    let mut a = kuf.clone();
+    solve_lower(&l, &mut a);
+    a *= faer::Scale(1.0 / noise.sqrt());
+    let aat = &a * a.transpose();
     let mut b = aat.clone();
     for j in 0..m {
         b[(j, j)] += 1.0;
@@ -238,36 +237,40 @@ fn evaluate(
             c: cvec,
         });
     }
-    // Σ = Kuu + σ⁻² P = L B Lᵀ, so Σ⁻¹ = L⁻ᵀ B⁻¹ L⁻¹
-    let kuu_inv = inverse_from_factor(&l);
-    let b_inv = inverse_from_factor(&lb);
-    let mut linv = Mat::<f64>::identity(m, m);
-    solve_lower(&l, &mut linv);
-    let sigma_inv = linv.transpose() * &b_inv * &linv;
-    let u = &sigma_inv * &bvec;
+    // The gradient in the whitened space of L (no explicit inverse of Kuu or Σ, whose entries
+    // explode when Kuu is nearly singular): with A = L⁻¹ Kuf / σ, B = I + A Aᵀ = LB LBᵀ and
+    // e = LB⁻ᵀ c, the weight vector u = Σ⁻¹ Kuf r is σ² L⁻ᵀ e, and
+    //   ∂F/∂Kuu = ½ L⁻ᵀ M L⁻¹,   M = -(A Aᵀ) B⁻¹ (A Aᵀ) - e eᵀ
+    //   ∂F/∂Kuf = L⁻ᵀ Q,          Q = σ⁻¹ (I - B⁻¹ - e eᵀ) A + σ⁻² e rᵀ
+    let sigma = noise.sqrt();
     let s2 = 1.0 / noise;
-    let s4 = s2 * s2;
-    // G_Σ = -½ Σ⁻¹ - ½ σ⁻⁴ u uᵀ
-    let uut = &u * u.transpose();
-    let g_sigma = Mat::<f64>::from_fn(m, m, |i, j| {
-        -0.5 * sigma_inv[(i, j)] - 0.5 * s4 * uut[(i, j)]
+    let mut e = c.clone();
+    solve_upper_t(&lb, &mut e);
+    let b_inv = inverse_from_factor(&lb);
+    let mut h = aat.clone();
+    solve_lower(&lb, &mut h); // LB⁻¹ A Aᵀ
+    let hth = h.transpose() * &h; // A Aᵀ B⁻¹ A Aᵀ
+    let mut m_mat = Mat::<f64>::from_fn(m, m, |i, j| {
+        -0.5 * (hth[(i, j)] + hth[(j, i)]) - e[(i, 0)] * e[(j, 0)]
     });
-    let kpk = &kuu_inv * &p * &kuu_inv;
-    // ∂F/∂Kuu
-    let w_uu = Mat::<f64>::from_fn(m, m, |i, j| {
-        0.5 * kuu_inv[(i, j)] - 0.5 * s2 * kpk[(i, j)] + g_sigma[(i, j)]
+    // W_uu = ½ L⁻ᵀ M L⁻¹
+    solve_upper_t(&l, &mut m_mat); // L⁻ᵀ M
+    let mut w_uu = m_mat.transpose().to_owned();
+    solve_upper_t(&l, &mut w_uu); // L⁻ᵀ (L⁻ᵀ M)ᵀ = L⁻ᵀ M L⁻¹
+    let w_uu = Mat::<f64>::from_fn(m, m, |i, j| 0.25 * (w_uu[(i, j)] + w_uu[(j, i)]));
+    // W_uf = L⁻ᵀ Q
+    let n_mat = Mat::<f64>::from_fn(m, m, |i, j| {
+        let id = if i == j { 1.0 } else { 0.0 };
+        id - b_inv[(i, j)] - e[(i, 0)] * e[(j, 0)]
     });
-    // ∂F/∂Kuf = 2 S Kuf + σ⁻⁴ u rᵀ,  S = σ⁻² G_Σ + ½ σ⁻² Kuu⁻¹
-    let s_mat = Mat::<f64>::from_fn(m, m, |i, j| {
-        s2 * g_sigma[(i, j)] + 0.5 * s2 * kuu_inv[(i, j)]
-    });
-    let mut w_uf = &s_mat * &kuf;
-    w_uf *= faer::Scale(2.0);
+    let mut w_uf = &n_mat * &a;
+    w_uf *= faer::Scale(1.0 / sigma);
     for i in 0..n {
         for j in 0..m {
-            w_uf[(j, i)] += s4 * u[(j, 0)] * r[i];
+            w_uf[(j, i)] += s2 * e[(j, 0)] * r[i];
         }
     }
+    solve_upper_t(&l, &mut w_uf);
     let mut grad = vec![0.0; d + 3 + m * d];
     // log signal variance: every kernel entry scales with s²; Kff's diagonal is s² each
     let mut gs = 0.0;
@@ -280,21 +283,24 @@ fn evaluate(
         }
     }
     grad[d] = gs - 0.5 * s2 * nf * signal;
-    // log noise variance
-    let tr_gp: f64 = (0..m)
-        .map(|i| (0..m).map(|j| g_sigma[(i, j)] * p[(j, i)]).sum::<f64>())
+    // log noise variance, in the whitened quantities
+    let tr_binv_aat: f64 = (0..m)
+        .map(|i| (0..m).map(|j| b_inv[(i, j)] * aat[(j, i)]).sum::<f64>())
         .sum();
-    let bu: f64 = (0..m).map(|j| bvec[(j, 0)] * u[(j, 0)]).sum();
-    let tr_kp: f64 = (0..m)
-        .map(|i| (0..m).map(|j| kuu_inv[(i, j)] * p[(j, i)]).sum::<f64>())
-        .sum();
-    let dnoise = -s4 * tr_gp - 0.5 * nf * s2 + 0.5 * s4 * rr - s4 * s2 * bu
-        + 0.5 * s4 * nf * signal
-        - 0.5 * s4 * tr_kp;
+    let aat_e = &aat * &e;
+    let e_aat_e: f64 = (0..m).map(|j| e[(j, 0)] * aat_e[(j, 0)]).sum();
+    let ar = &a * col(&r);
+    let ar_e: f64 = (0..m).map(|j| ar[(j, 0)] * e[(j, 0)]).sum();
+    let dnoise = 0.5 * s2 * tr_binv_aat + 0.5 * s2 * e_aat_e - 0.5 * nf * s2 + 0.5 * s2 * s2 * rr
+        - ar_e / (noise * sigma)
+        + 0.5 * s2 * s2 * nf * signal
+        - 0.5 * s2 * tr_aat;
     grad[d + 1] = noise * dnoise;
-    // mean: ∂F/∂r = -σ⁻² r + σ⁻⁴ Kfu u
-    let kfu_u = kuf.transpose() * &u;
-    grad[d + 2] = -(0..n).map(|i| -s2 * r[i] + s4 * kfu_u[(i, 0)]).sum::<f64>();
+    // mean: ∂F/∂r = -σ⁻² r + σ⁻¹ Aᵀ e
+    let at_e = a.transpose() * &e;
+    grad[d + 2] = -(0..n)
+        .map(|i| -s2 * r[i] + at_e[(i, 0)] / sigma)
+        .sum::<f64>();
     // lengthscales and inducing inputs through M = W ⊙ G
     let muf = Mat::<f64>::from_fn(m, n, |j, i| w_uf[(j, i)] * guf[(j, i)]);
     let muu = Mat::<f64>::from_fn(m, m, |j, k| w_uu[(j, k)] * guu[(j, k)]);

@@ -59,8 +59,8 @@ impl Default for GpEiConfig {
             n_data_starts: 10,
             batch: 1,
             inducing: 0,
-            sparse_max_iters: 1000,
-            sparse_refit_iters: 50,
+            sparse_max_iters: 100,
+            sparse_refit_iters: 10,
         }
     }
 }
