@@ -102,32 +102,13 @@ pub fn build_examples(
     smiles: &[String],
     clusters: &ClusterSet,
 ) -> (Vec<MolTree>, Vec<(usize, JtvaeError)>) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = smiles.len().div_ceil(threads).max(1);
-    let parts: Vec<Vec<(usize, Result<MolTree, JtvaeError>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = smiles
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                s.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(k, l)| (c * chunk + k + 1, MolTree::new(l, clusters)))
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let built = crate::pretrained::parallel_map(smiles, |l| MolTree::new(l, clusters));
     let mut ok = Vec::new();
     let mut failed = Vec::new();
-    for (line, r) in parts.into_iter().flatten() {
+    for (k, r) in built.into_iter().enumerate() {
         match r {
             Ok(t) => ok.push(t),
-            Err(e) => failed.push((line, e)),
+            Err(e) => failed.push((k + 1, e)),
         }
     }
     (ok, failed)

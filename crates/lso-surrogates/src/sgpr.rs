@@ -501,17 +501,7 @@ impl Sgpr {
         }
         let raw: Vec<f64> = x.iter().copied().collect();
         let new_scaler = Scaler::fit(&raw, d);
-        let raw_z: Vec<f64> = self
-            .z
-            .chunks(d)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&self.x_scaler.mean)
-                    .zip(&self.x_scaler.scale)
-                    .map(|((v, m), s)| v * s + m)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let raw_z = self.inducing_inputs();
         let z = new_scaler.apply(&raw_z);
         Self::fit_from(
             x,
