@@ -102,6 +102,18 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             KernelChoice::SquaredExponential => Kernel::SquaredExponential,
             KernelChoice::Matern52 => Kernel::Matern52,
         };
+        let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
+        let flat: Vec<f64> = data.z.iter().copied().collect();
+        let bounds = data_bounds(&flat, data.z.ncols())?;
+        let mut acquisition = ExpectedImprovement {
+            best,
+            log: self.config.log_ei,
+        };
+        let multistart = MultiStartConfig {
+            n_random: self.config.n_random_starts,
+            n_from_data: self.config.n_data_starts,
+            ..MultiStartConfig::default()
+        };
         if self.config.inducing > 0 {
             let sparse_config = SgprConfig {
                 kernel,
@@ -110,22 +122,15 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 ..SgprConfig::default()
             };
             let gp = match (&self.previous_sparse, request.first_in_round) {
-                (Some(previous), false) => {
-                    previous.refit(data.z.view(), y.view(), &sparse_config)?
-                }
+                (Some(previous), false) => previous.refit(
+                    data.z.view(),
+                    y.view(),
+                    &SgprConfig {
+                        max_iters: self.config.sparse_refit_iters,
+                        ..sparse_config
+                    },
+                )?,
                 _ => Sgpr::fit(data.z.view(), y.view(), &sparse_config, request.rng)?,
-            };
-            let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
-            let flat: Vec<f64> = data.z.iter().copied().collect();
-            let bounds = data_bounds(&flat, data.z.ncols())?;
-            let acquisition = ExpectedImprovement {
-                best,
-                log: self.config.log_ei,
-            };
-            let multistart = MultiStartConfig {
-                n_random: self.config.n_random_starts,
-                n_from_data: self.config.n_data_starts,
-                ..MultiStartConfig::default()
             };
             let found = maximise_multistart(
                 &acquisition,
@@ -137,8 +142,7 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 &multistart,
                 request.rng,
             )?;
-            let d = data.z.ncols();
-            let mut z = Array2::zeros((found.len(), d));
+            let mut z = Array2::zeros((found.len(), data.z.ncols()));
             for (i, (point, _)) in found.iter().enumerate() {
                 z.row_mut(i).assign(&ndarray::ArrayView1::from(point));
             }
@@ -153,18 +157,6 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
         let gp = match (&self.previous, request.first_in_round) {
             (Some(previous), false) => previous.refit(data.z.view(), y.view(), &gp_config)?,
             _ => ExactGp::fit(data.z.view(), y.view(), &gp_config, request.rng)?,
-        };
-        let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
-        let flat: Vec<f64> = data.z.iter().copied().collect();
-        let bounds = data_bounds(&flat, data.z.ncols())?;
-        let mut acquisition = ExpectedImprovement {
-            best,
-            log: self.config.log_ei,
-        };
-        let multistart = MultiStartConfig {
-            n_random: self.config.n_random_starts,
-            n_from_data: self.config.n_data_starts,
-            ..MultiStartConfig::default()
         };
         let d = data.z.ncols();
         let mut z = Array2::zeros((request.n, d));
