@@ -196,24 +196,24 @@ fn evaluate(
         kuu[(j, j)] += JITTER;
     }
     let (kuf, guf) = cross(kernel, z, x, d, &ls, signal);
-    let l = cholesky(kuu.clone())?;
+    let l = cholesky(kuu)?;
     // A = L⁻¹ Kuf / σ and A Aᵀ as gpflow forms them: with a nearly singular Kuu (large signal
     // variance against the fixed jitter), forming A Aᵀ as L⁻¹ (Kuf Kfu) L⁻ᵀ instead (one
     // O(n m²) product fewer) makes the bound too imprecise to optimise
-    let bvec = &kuf * col(&r);
+    let sigma = noise.sqrt();
     let mut a = kuf.clone();
     solve_lower(&l, &mut a);
-    a *= faer::Scale(1.0 / noise.sqrt());
+    a *= faer::Scale(1.0 / sigma);
     let aat = &a * a.transpose();
+    let ar = &a * col(&r);
     let mut b = aat.clone();
     for j in 0..m {
         b[(j, j)] += 1.0;
     }
     let lb = cholesky(b)?;
-    // c = LB⁻¹ A r / σ = LB⁻¹ L⁻¹ b / σ²
-    let mut c = bvec.clone();
-    solve_lower(&l, &mut c);
-    c *= faer::Scale(1.0 / noise);
+    // c = LB⁻¹ A r / σ
+    let mut c = ar.clone();
+    c *= faer::Scale(1.0 / sigma);
     solve_lower(&lb, &mut c);
     let rr: f64 = r.iter().map(|v| v * v).sum();
     let cc: f64 = (0..m).map(|j| c[(j, 0)].powi(2)).sum();
@@ -242,7 +242,6 @@ fn evaluate(
     // e = LB⁻ᵀ c, the weight vector u = Σ⁻¹ Kuf r is σ² L⁻ᵀ e, and
     //   ∂F/∂Kuu = ½ L⁻ᵀ M L⁻¹,   M = -(A Aᵀ) B⁻¹ (A Aᵀ) - e eᵀ
     //   ∂F/∂Kuf = L⁻ᵀ Q,          Q = σ⁻¹ (I - B⁻¹ - e eᵀ) A + σ⁻² e rᵀ
-    let sigma = noise.sqrt();
     let s2 = 1.0 / noise;
     let mut e = c.clone();
     solve_upper_t(&lb, &mut e);
@@ -289,7 +288,6 @@ fn evaluate(
         .sum();
     let aat_e = &aat * &e;
     let e_aat_e: f64 = (0..m).map(|j| e[(j, 0)] * aat_e[(j, 0)]).sum();
-    let ar = &a * col(&r);
     let ar_e: f64 = (0..m).map(|j| ar[(j, 0)] * e[(j, 0)]).sum();
     let dnoise = 0.5 * s2 * tr_binv_aat + 0.5 * s2 * e_aat_e - 0.5 * nf * s2 + 0.5 * s2 * s2 * rr
         - ar_e / (noise * sigma)
