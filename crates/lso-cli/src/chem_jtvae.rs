@@ -277,6 +277,32 @@ fn write_decoded(out: &mut impl Write, o: &DecodeOutcome) -> std::io::Result<()>
     }
 }
 
+/// Decode chunk `c` (of `CHUNK` rows) of a file: one entry per row, in order, rows that are
+/// already errors passed through. Stochastic choices of row `i` of the file use `seed + i`.
+fn decode_chunk(
+    model: &Jtvae,
+    chunk: &[Result<Vec<f32>, String>],
+    c: usize,
+    options: &DecodeOptions,
+) -> anyhow::Result<Vec<Result<DecodeOutcome, String>>> {
+    let good: Vec<Vec<f32>> = chunk.iter().filter_map(|r| r.clone().ok()).collect();
+    let chunk_options = DecodeOptions {
+        seed: options.seed.wrapping_add((c * CHUNK) as u64),
+        ..*options
+    };
+    let mut decoded = model.decode(&good, &chunk_options).into_iter();
+    chunk
+        .iter()
+        .map(|r| match r {
+            Ok(_) => decoded
+                .next()
+                .map(Ok)
+                .context("decoder returned too few rows"),
+            Err(e) => Ok(Err(e.clone())),
+        })
+        .collect()
+}
+
 /// Decode `rows` in chunks, writing each outcome as it comes.
 fn decode_rows(
     model: &Jtvae,
@@ -288,20 +314,13 @@ fn decode_rows(
     let bar = progress(rows.len(), what);
     let mut all = Vec::with_capacity(rows.len());
     for (c, chunk) in rows.chunks(CHUNK).enumerate() {
-        let good: Vec<Vec<f32>> = chunk.iter().filter_map(|r| r.clone().ok()).collect();
-        let chunk_options = DecodeOptions {
-            seed: options.seed.wrapping_add((c * CHUNK) as u64),
-            ..*options
-        };
-        let mut decoded = model.decode(&good, &chunk_options).into_iter();
-        for r in chunk {
+        for r in decode_chunk(model, chunk, c, options)? {
             match r {
-                Ok(_) => {
-                    let o = decoded.next().context("decoder returned too few rows")?;
+                Ok(o) => {
                     write_decoded(out, &o)?;
                     all.push(o);
                 }
-                Err(e) => writeln!(out, "\tfalse\t{}", clean(e))?,
+                Err(e) => writeln!(out, "\tfalse\t{}", clean(&e))?,
             }
         }
         out.flush()?;
@@ -366,18 +385,16 @@ impl Reconstruct {
         let (mut same, mut total) = (0usize, 0usize);
         let mut outcomes = Vec::new();
         for (c, chunk) in smiles.chunks(CHUNK).enumerate() {
-            let encoded = model.encode(chunk);
-            let good: Vec<Vec<f32>> = encoded.iter().filter_map(|r| r.clone().ok()).collect();
-            let chunk_options = DecodeOptions {
-                seed: options.seed.wrapping_add((c * CHUNK) as u64),
-                ..options
-            };
-            let mut decoded = model.decode(&good, &chunk_options).into_iter();
-            for (s, e) in chunk.iter().zip(&encoded) {
+            let encoded: Vec<Result<Vec<f32>, String>> = model
+                .encode(chunk)
+                .into_iter()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect();
+            let decoded = decode_chunk(&model, &encoded, c, &options)?;
+            for (s, d) in chunk.iter().zip(decoded) {
                 total += 1;
-                let rec = match e {
-                    Ok(_) => {
-                        let o = decoded.next().context("decoder returned too few rows")?;
+                let rec = match d {
+                    Ok(o) => {
                         let r = o.smiles.clone().ok();
                         outcomes.push(o);
                         r
