@@ -28,3 +28,26 @@ pub use error::{Result, SurrogateError};
 pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
 pub use kernel::Kernel;
 pub use sgpr::{FitReport, InducingInit, JITTER, Sgpr, SgprConfig};
+
+/// Predictive mean and latent variance of each row of `x` by `predict_one`, after checking the
+/// row length against `d`.
+fn predict_rows(
+    d: usize,
+    x: ndarray::ArrayView2<'_, f64>,
+    predict_one: impl Fn(&[f64]) -> lso_optim::MeanVarGrad,
+) -> Result<(ndarray::Array1<f64>, ndarray::Array1<f64>)> {
+    if x.ncols() != d {
+        return Err(SurrogateError::Dimension {
+            got: x.ncols(),
+            expected: d,
+        });
+    }
+    let mut mean = ndarray::Array1::zeros(x.nrows());
+    let mut var = ndarray::Array1::zeros(x.nrows());
+    for (i, row) in x.rows().into_iter().enumerate() {
+        let p = predict_one(&row.to_vec());
+        mean[i] = p.mean;
+        var[i] = p.var;
+    }
+    Ok((mean, var))
+}

@@ -634,20 +634,7 @@ impl Sgpr {
     /// # Errors
     /// [`SurrogateError::Dimension`] for rows of the wrong length.
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<(Array1<f64>, Array1<f64>)> {
-        if x.ncols() != self.d {
-            return Err(SurrogateError::Dimension {
-                got: x.ncols(),
-                expected: self.d,
-            });
-        }
-        let mut mean = Array1::zeros(x.nrows());
-        let mut var = Array1::zeros(x.nrows());
-        for (i, row) in x.rows().into_iter().enumerate() {
-            let p = self.predict_one(&row.to_vec(), false);
-            mean[i] = p.mean;
-            var[i] = p.var;
-        }
-        Ok((mean, var))
+        crate::predict_rows(self.d, x, |row| self.predict_one(row, false))
     }
 
     /// `mean = t2ᵀ c`, `var = s² - |t1|² + |t2|²` with `t1 = L⁻¹ k*`, `t2 = LB⁻¹ t1`; gradients
