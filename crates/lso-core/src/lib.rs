@@ -27,6 +27,7 @@ mod item;
 mod model;
 mod objective;
 mod observer;
+mod parallel;
 mod proposer;
 mod record;
 mod run;
@@ -40,6 +41,7 @@ pub use item::{ParseItemError, TextItem};
 pub use model::{Decoded, Encoded, GenerativeModel};
 pub use objective::{Objective, Outcome};
 pub use observer::{NoObserver, Observer};
+pub use parallel::parallel_map;
 pub use proposer::{LatentData, PriorSampling, ProposalRequest, Proposer};
 pub use record::{
     FORMAT_VERSION, Manifest, QueryRecord, RecordError, RoundRecord, RunDir, SampleRecord,

@@ -108,7 +108,7 @@ impl Jtvae {
     /// Latent means of molecules, one entry per input; a molecule that cannot be read or whose
     /// clusters are not in the vocabulary gets its error and does not affect the others.
     pub fn encode(&self, smiles: &[String]) -> Vec<Result<Vec<f32>, JtvaeError>> {
-        let trees = parallel_map(smiles, |s| MolTree::for_encoding(s, &self.clusters));
+        let trees = lso_core::parallel_map(smiles, |s| MolTree::for_encoding(s, &self.clusters));
         let ok: Vec<&MolTree> = trees.iter().filter_map(|t| t.as_ref().ok()).collect();
         let mut means = Vec::with_capacity(ok.len());
         for chunk in ok.chunks(ENCODE_BATCH) {
@@ -137,21 +137,4 @@ impl Jtvae {
             })
             .collect()
     }
-}
-
-/// `f` over `items` on all cores, results in order.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }

@@ -4,13 +4,12 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use lso_core::{BoxError, Decoded, Encoded, GenerativeModel, StreamRng};
+use lso_core::{BoxError, Decoded, Encoded, GenerativeModel, StreamRng, parallel_map};
 use lso_weighting::WeightedSampler;
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::pretrained::parallel_map;
 use crate::{Jtvae, JtvaeError, MolTree, load_model, plan_batch, save_model};
 
 /// Settings of weighted retraining (the weighted-retraining paper's chemistry runs).

@@ -102,7 +102,7 @@ pub fn build_examples(
     smiles: &[String],
     clusters: &ClusterSet,
 ) -> (Vec<MolTree>, Vec<(usize, JtvaeError)>) {
-    let built = crate::pretrained::parallel_map(smiles, |l| MolTree::new(l, clusters));
+    let built = lso_core::parallel_map(smiles, |l| MolTree::new(l, clusters));
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for (k, r) in built.into_iter().enumerate() {

@@ -116,7 +116,7 @@ impl ChemConfig {
         if self.n_data > 0 {
             lines.truncate(self.n_data);
         }
-        let scored = score_all(&lines);
+        let scored = lso_core::parallel_map(&lines, |s| PenalizedLogP::score(s));
         let (items, values): (Vec<String>, Vec<f64>) = lines
             .into_iter()
             .zip(scored)
@@ -138,25 +138,4 @@ impl ChemConfig {
             data,
         })
     }
-}
-
-fn score_all(smiles: &[String]) -> Vec<Outcome> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = smiles.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = smiles
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|x| PenalizedLogP::score(x))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
