@@ -2,40 +2,15 @@
 
 use lso_optim::Posterior;
 use lso_surrogates::{ExactGp, GpParams, InducingInit, Kernel, Sgpr, SgprConfig};
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 use rand::SeedableRng;
 use serde_json::Value;
 
+mod common;
+use common::{matrix, rel_close, vector};
+
 fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/gpflow/sgpr.json")).unwrap()
-}
-
-fn matrix(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap())
-                .collect()
-        })
-        .collect();
-    Array2::from_shape_vec((rows.len(), rows[0].len()), rows.concat()).unwrap()
-}
-
-fn vector(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn rel_close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-12)
 }
 
 fn case_model(case: &Value) -> (Sgpr, GpParams, Vec<f64>) {
