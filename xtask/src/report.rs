@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use crate::reproduce_chem::{Setting, run_dir};
 use crate::svg;
+use lso_core::top_k_mean as top_k;
 
 /// One run's queries: `(query index, smiles, value)`; invalid queries have no value.
 struct RunData {
@@ -44,16 +45,6 @@ fn read_run(dir: &Path) -> anyhow::Result<Option<RunData>> {
         smiles,
         seconds,
     }))
-}
-
-/// Mean of the `k` best values, if there are `k`.
-fn top_k(values: &[f64], k: usize) -> Option<f64> {
-    if values.len() < k {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(|a, b| b.total_cmp(a));
-    Some(v[..k].iter().sum::<f64>() / k as f64)
 }
 
 /// Best value after each query (running top-1), `NaN` before the first valid one.
