@@ -11,6 +11,7 @@ use lso_tasks::RunConfig;
 
 mod chem_jtvae;
 mod train_jtvae;
+mod train_shapes;
 
 /// Sample-efficient black-box optimisation in the latent space of generative models, with
 /// weighted retraining.
@@ -52,6 +53,8 @@ enum Command {
 enum TrainCommand {
     /// Pretrain the junction-tree VAE on a SMILES file (resumable).
     Jtvae(train_jtvae::TrainJtvae),
+    /// Pretrain the shapes VAE on the paper's 10,900 squares, generated in code (resumable).
+    Shapes(train_shapes::TrainShapes),
 }
 
 #[derive(Subcommand)]
@@ -103,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run { config, out } => optimise(&config, &out),
         Command::Resume { dir } => optimise(&dir.join("config.toml"), &dir),
         Command::Train(TrainCommand::Jtvae(args)) => args.run(),
+        Command::Train(TrainCommand::Shapes(args)) => args.run(),
         Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
         Command::Chem(ChemCommand::Vocab { input, output }) => chem_vocab(&input, &output),
         Command::Chem(ChemCommand::Encode(args)) => args.run(),

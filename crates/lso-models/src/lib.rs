@@ -2,10 +2,20 @@
 //!
 //! * [`ConvVae`]: the paper's convolutional VAE for 64 x 64 binary images (2-D latent space,
 //!   Bernoulli likelihood), with its ELBO loss.
+//! * [`ShapesVae`]: the conv VAE with its KL weight on a device: encoding, decoding, weighted
+//!   retraining (the weighting crate's sampler, with replacement, as the paper's code), model
+//!   directories with a format version.
+//! * [`ShapesPretrainer`]: pretraining with the paper's KL schedule, checkpoints and resume.
 //!
 //! Library code takes a `&Device`; binaries choose it (`Device::flex()` is the pure-Rust CPU
 //! default; add `.autodiff()` for training).
 
 mod conv_vae;
+mod error;
+mod shapes_train;
+mod shapes_vae;
 
 pub use conv_vae::{ConvVae, ConvVaeConfig, ElboTerms};
+pub use error::ModelError;
+pub use shapes_train::{PretrainSettings, PretrainStep, ShapesPretrainer};
+pub use shapes_vae::{FORMAT_VERSION, PIXELS, RetrainSettings, ShapesVae};

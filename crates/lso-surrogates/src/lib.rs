@@ -27,7 +27,7 @@ pub use dngo::{BayesianLinear, Dngo, DngoConfig};
 pub use error::{Result, SurrogateError};
 pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
 pub use kernel::Kernel;
-pub use sgpr::{FitReport, InducingInit, JITTER, Sgpr, SgprConfig};
+pub use sgpr::{FitReport, InducingInit, JITTER, Sgpr, SgprConfig, SgprSchedule};
 
 /// Predictive mean and latent variance of each row of `x` by `predict_one`, after checking the
 /// row length against `d`.

@@ -2,11 +2,15 @@
 
 use std::path::Path;
 
-use lso_core::{LoopConfig, LoopSettings, Observer, PriorSampling, Run, RunSummary};
+use lso_core::{
+    Dataset, GenerativeModel, LoopConfig, LoopSettings, Objective, Observer, PriorSampling,
+    Proposer, Run, RunSummary,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::TaskError;
 use crate::chem::ChemConfig;
+use crate::shapes::{GridSearch, ShapesConfig};
 use crate::synthetic::SyntheticConfig;
 use crate::{GpEiConfig, GpEiProposer};
 
@@ -18,6 +22,8 @@ pub enum TaskConfig {
     Synthetic(SyntheticConfig),
     /// The paper's chemistry task ([`crate::chem`]).
     Chem(ChemConfig),
+    /// The paper's 2D shapes task ([`crate::shapes`]).
+    Shapes(ShapesConfig),
 }
 
 /// How latent points are proposed (`[strategy]`, selected by `kind`).
@@ -29,6 +35,9 @@ pub enum StrategyConfig {
     Sample,
     /// A GP on the latent codes with expected improvement (the paper's `opt` strategy).
     GpEi(GpEiConfig),
+    /// Decode a grid over a 2-D latent square and query the best decoded items (the paper's
+    /// `opt` strategy of the shapes task).
+    Grid(GridSearch),
 }
 
 /// A whole run as written in TOML:
@@ -83,6 +92,28 @@ impl RunConfig {
                 c.build("task.")?;
             }
             TaskConfig::Chem(c) => c.check("task.")?,
+            TaskConfig::Shapes(c) => c.check("task.")?,
+        }
+        if let StrategyConfig::Grid(g) = &self.strategy {
+            if !matches!(self.task, TaskConfig::Shapes(_)) {
+                return Err(grid_needs_shapes().into());
+            }
+            if g.grid_len < 2 || g.grid_len > 1000 {
+                return Err(lso_core::ConfigError::new(
+                    "strategy.grid_len",
+                    g.grid_len,
+                    "must be between 2 and 1000",
+                )
+                .into());
+            }
+            if !(g.bound.is_finite() && g.bound > 0.0) {
+                return Err(lso_core::ConfigError::new(
+                    "strategy.bound",
+                    g.bound,
+                    "must be a positive number",
+                )
+                .into());
+            }
         }
         if let StrategyConfig::GpEi(g) = &self.strategy
             && g.inducing > 0
@@ -140,53 +171,126 @@ impl CheckedRun {
         observer: &mut dyn Observer,
     ) -> Result<RunSummary, TaskError> {
         let toml = self.resolved_toml();
+        let settings = &self.settings;
         match (&self.config.task, self.config.strategy) {
-            (TaskConfig::Synthetic(c), StrategyConfig::Sample) => {
-                let task = c.build("task.")?;
-                let mut run = Run::new(
-                    self.settings.clone(),
-                    task.model,
-                    task.objective,
-                    PriorSampling,
-                    task.data,
-                );
-                Ok(run.execute(dir, &toml, observer)?)
+            (TaskConfig::Synthetic(c), strategy) => {
+                let t = c.build("task.")?;
+                match strategy {
+                    StrategyConfig::Sample => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        PriorSampling,
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                    StrategyConfig::GpEi(g) => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        GpEiProposer::new(g),
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                    StrategyConfig::Grid(_) => Err(grid_needs_shapes().into()),
+                }
             }
-            (TaskConfig::Synthetic(c), StrategyConfig::GpEi(g)) => {
-                let task = c.build("task.")?;
-                let mut run = Run::new(
-                    self.settings.clone(),
-                    task.model,
-                    task.objective,
-                    GpEiProposer::new(g),
-                    task.data,
-                );
-                Ok(run.execute(dir, &toml, observer)?)
+            (TaskConfig::Chem(c), strategy) => {
+                let t = c.build("task.")?;
+                match strategy {
+                    StrategyConfig::Sample => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        PriorSampling,
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                    StrategyConfig::GpEi(g) => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        GpEiProposer::new(g),
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                    StrategyConfig::Grid(_) => Err(grid_needs_shapes().into()),
+                }
             }
-            (TaskConfig::Chem(c), StrategyConfig::Sample) => {
-                let task = c.build("task.")?;
-                let mut run = Run::new(
-                    self.settings.clone(),
-                    task.model,
-                    task.objective,
-                    PriorSampling,
-                    task.data,
-                );
-                Ok(run.execute(dir, &toml, observer)?)
-            }
-            (TaskConfig::Chem(c), StrategyConfig::GpEi(g)) => {
-                let task = c.build("task.")?;
-                let mut run = Run::new(
-                    self.settings.clone(),
-                    task.model,
-                    task.objective,
-                    GpEiProposer::new(g),
-                    task.data,
-                );
-                Ok(run.execute(dir, &toml, observer)?)
+            (TaskConfig::Shapes(c), strategy) => {
+                let t = c.build("task.")?;
+                match strategy {
+                    StrategyConfig::Sample => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        PriorSampling,
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                    StrategyConfig::GpEi(g) => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        GpEiProposer::new(g),
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                    StrategyConfig::Grid(g) => go(
+                        settings,
+                        t.model,
+                        t.objective,
+                        g,
+                        t.data,
+                        dir,
+                        &toml,
+                        observer,
+                    ),
+                }
             }
         }
     }
+}
+
+fn grid_needs_shapes() -> lso_core::ConfigError {
+    lso_core::ConfigError::new(
+        "strategy.kind",
+        "grid",
+        "grid search ranks decoded images by area: it needs the shapes task",
+    )
+}
+
+/// Run one task with one proposer.
+#[allow(clippy::too_many_arguments)]
+fn go<M, O, P>(
+    settings: &LoopSettings,
+    model: M,
+    objective: O,
+    proposer: P,
+    data: Dataset<M::Item>,
+    dir: &Path,
+    toml: &str,
+    observer: &mut dyn Observer,
+) -> Result<RunSummary, TaskError>
+where
+    M: GenerativeModel,
+    O: Objective<M::Item>,
+    P: Proposer<M>,
+{
+    let mut run = Run::new(settings.clone(), model, objective, proposer, data);
+    Ok(run.execute(dir, toml, observer)?)
 }
 
 #[cfg(test)]
