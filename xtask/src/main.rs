@@ -1,12 +1,13 @@
 //! `cargo xtask`: project automation.
 //!
-//! - `cargo xtask reproduce chem [--quick] [--settings A,B] [--seeds 1,2] [--jobs N]
-//!   [--out DIR] [--report-only]`: the paper's chemistry experiment (see `reproduce_chem`).
+//! - `cargo xtask reproduce chem|shapes [--quick] [--settings A,B] [--seeds 1,2] [--jobs N]
+//!   [--out DIR] [--report-only]`: the paper's chemistry or shapes experiment (see
+//!   `reproduce`).
 
 use clap::{Parser, Subcommand};
 
 mod report;
-mod reproduce_chem;
+mod reproduce;
 mod svg;
 
 #[derive(Parser)]
@@ -27,11 +28,17 @@ enum Command {
 enum Reproduce {
     /// The chemistry task: six rank-weighting settings x 5 seeds (budget 500) and the sampling
     /// baselines (budget 5,000, 3 seeds).
-    Chem(reproduce_chem::Args),
+    Chem(reproduce::Args),
+    /// The shapes task: six rank-weighting settings x 5 seeds (budget 500) and the sampling
+    /// baselines (budget 5,000, 3 seeds).
+    Shapes(reproduce::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Reproduce(Reproduce::Chem(args)) => reproduce_chem::run(&args),
+        Command::Reproduce(Reproduce::Chem(args)) => reproduce::run(reproduce::Task::Chem, &args),
+        Command::Reproduce(Reproduce::Shapes(args)) => {
+            reproduce::run(reproduce::Task::Shapes, &args)
+        }
     }
 }

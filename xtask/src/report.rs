@@ -1,5 +1,5 @@
-//! The chemistry report: `summary.tsv`, `best.tsv`, curves (SVG) and `chem.md`, from the run
-//! directories and the paper's published runs (`data/official/chem_rank.tsv`).
+//! The report of an experiment: `summary.tsv`, `best.tsv`, curves (SVG) and `<task>.md`, from
+//! the run directories and the paper's published runs (`data/official/<task>_rank.tsv`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -7,14 +7,14 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::reproduce_chem::{Setting, run_dir};
+use crate::reproduce::{Setting, Task, run_dir};
 use crate::svg;
 use lso_core::top_k_mean as top_k;
 
-/// One run's queries: `(query index, smiles, value)`; invalid queries have no value.
+/// One run's queries in order: values (`None` when invalid) and items (text form).
 struct RunData {
     values: Vec<Option<f64>>,
-    smiles: Vec<Option<String>>,
+    items: Vec<Option<String>>,
     seconds: f64,
 }
 
@@ -25,12 +25,12 @@ fn read_run(dir: &Path) -> anyhow::Result<Option<RunData>> {
     }
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let mut values = Vec::new();
-    let mut smiles = Vec::new();
+    let mut items = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let v: serde_json::Value = serde_json::from_str(line)
             .with_context(|| format!("{} line {}", path.display(), i + 1))?;
         values.push(v["value"].as_f64());
-        smiles.push(v["item"].as_str().map(str::to_owned));
+        items.push(v["item"].as_str().map(str::to_owned));
     }
     let mut seconds = 0.0;
     if let Ok(rounds) = std::fs::read_to_string(dir.join("rounds.jsonl")) {
@@ -42,7 +42,7 @@ fn read_run(dir: &Path) -> anyhow::Result<Option<RunData>> {
     }
     Ok(Some(RunData {
         values,
-        smiles,
+        items,
         seconds,
     }))
 }
@@ -85,10 +85,11 @@ fn fmt(v: Option<f64>) -> String {
 /// Runs by setting and seed: values in query order (`None` when invalid).
 type Runs = BTreeMap<String, BTreeMap<u64, Vec<Option<f64>>>>;
 
-/// Official runs: setting -> seed -> values in query order.
-fn official() -> anyhow::Result<Runs> {
-    let text = std::fs::read_to_string("data/official/chem_rank.tsv")
-        .context("reading data/official/chem_rank.tsv")?;
+/// Official runs: setting -> seed -> values in query order (columns `setting seed
+/// query_index value [smiles]`; a chem query whose smiles is `None` was invalid).
+fn official(task: Task) -> anyhow::Result<Runs> {
+    let path = format!("data/official/{}_rank.tsv", task.name());
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     let mut out = Runs::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -97,7 +98,7 @@ fn official() -> anyhow::Result<Runs> {
         }
         let seed: u64 = f[1].parse()?;
         let value: f64 = f[3].parse()?;
-        let valid = f.get(4).is_some_and(|s| *s != "None");
+        let valid = f.get(4).is_none_or(|s| *s != "None");
         out.entry(f[0].to_owned())
             .or_default()
             .entry(seed)
@@ -127,8 +128,27 @@ fn bands(curves: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
-/// The recorded value must be what `lso chem props` gives for the SMILES.
-fn check_value(smiles: &str, value: f64) -> anyhow::Result<()> {
+/// The recorded value must be the objective of the recorded item: for chem what `lso chem
+/// props` gives for the SMILES, for shapes the number of set pixels of the image (1,024
+/// hexadecimal digits).
+fn check_value(task: Task, item: &str, value: f64) -> anyhow::Result<()> {
+    if task == Task::Shapes {
+        anyhow::ensure!(
+            item.len() == 1024 && item.chars().all(|c| c.is_ascii_hexdigit()),
+            "recorded image is not 1,024 hexadecimal digits"
+        );
+        let area: u32 = item
+            .chars()
+            .filter_map(|c| c.to_digit(16))
+            .map(u32::count_ones)
+            .sum();
+        anyhow::ensure!(
+            f64::from(area) == value,
+            "recorded area {value} differs from the image's {area} pixels"
+        );
+        return Ok(());
+    }
+    let smiles = item;
     let mol = lso_chem::Molecule::from_smiles(smiles)
         .with_context(|| format!("recorded molecule {smiles} does not parse"))?;
     let props = lso_chem::properties(&mol).penalized_logp;
@@ -143,11 +163,20 @@ fn check_value(smiles: &str, value: f64) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// Unreadable run records or official data, file errors.
-pub fn write(out: &Path, jobs: &[(Setting, u64)], docs: &Path, quick: bool) -> anyhow::Result<()> {
+pub fn write(
+    task: Task,
+    out: &Path,
+    jobs: &[(Setting, u64)],
+    docs: &Path,
+    quick: bool,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(docs)?;
-    let official = official()?;
+    let official = official(task)?;
     let mut summary = String::from("setting\tseed\tqueries\ttop1\ttop10\ttop50\tseconds\n");
-    let mut best = String::from("setting\tseed\tquery_index\tsmiles\tpenalized_logp\n");
+    let mut best = String::from(match task {
+        Task::Chem => "setting\tseed\tquery_index\tsmiles\tpenalized_logp\n",
+        Task::Shapes => "setting\tseed\tquery_index\timage\tarea\n",
+    });
     let mut by_setting: BTreeMap<String, Vec<(u64, RunData)>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (setting, seed) in jobs {
@@ -176,8 +205,8 @@ pub fn write(out: &Path, jobs: &[(Setting, u64)], docs: &Path, quick: bool) -> a
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (i, v) in ranked.into_iter().take(10) {
-            let s = run.smiles[i].clone().unwrap_or_default();
-            check_value(&s, v)
+            let s = run.items[i].clone().unwrap_or_default();
+            check_value(task, &s, v)
                 .with_context(|| format!("{} seed {seed} query {i}", setting.name))?;
             writeln!(best, "{}\t{seed}\t{i}\t{s}\t{v}", setting.name)?;
         }
@@ -190,20 +219,34 @@ pub fn write(out: &Path, jobs: &[(Setting, u64)], docs: &Path, quick: bool) -> a
     std::fs::write(docs.join("best.tsv"), &best)?;
 
     let mut md = String::new();
+    let (title, data_note, objective) = match task {
+        Task::Chem => (
+            "Chemistry: penalized logP with the JT-VAE",
+            "Starting data: the 29,445 ZINC molecules of `data/zinc/zinc_subset.txt` (the paper \
+             started from its ~250,000 training molecules). Best molecules: `best.tsv`.",
+            "penalized logP",
+        ),
+        Task::Shapes => (
+            "2D shapes: area with the conv VAE",
+            "Starting data: the paper's 10,900 squares, generated in code. Best images (1,024 \
+             hexadecimal digits, 64 rows of 16): `best.tsv`.",
+            "area",
+        ),
+    };
     writeln!(
         md,
-        "# Chemistry: penalized logP with the JT-VAE{}\n",
+        "# {title}{}\n",
         if quick { " (quick mode)" } else { "" }
     )?;
     writeln!(
         md,
-        "Written by `cargo xtask reproduce chem{}` from the runs in `{}`. Starting data: the \
-         29,445 ZINC molecules of `data/zinc/zinc_subset.txt` (the paper started from its ~250,000 \
-         training molecules). Official values: the paper's published runs \
-         (`data/official/chem_rank.tsv`). Per-run rows: `summary.tsv`; best molecules: \
-         `best.tsv`.\n",
+        "Written by `cargo xtask reproduce {}{}` from the runs in `{}`. {data_note} Official \
+         values: the paper's published runs (`data/official/{}_rank.tsv`). Per-run rows: \
+         `summary.tsv`.\n",
+        task.name(),
         if quick { " --quick" } else { "" },
-        out.display()
+        out.display(),
+        task.name()
     )?;
     writeln!(
         md,
@@ -270,7 +313,7 @@ pub fn write(out: &Path, jobs: &[(Setting, u64)], docs: &Path, quick: bool) -> a
         std::fs::write(
             docs.join(&file),
             svg::band_plot(
-                &format!("{name}: top-1 penalized logP"),
+                &format!("{name}: top-1 {objective}"),
                 &[
                     ("ours", "#1f77b4", bands(&ours)),
                     ("paper", "#888888", bands(&theirs)),
@@ -329,7 +372,7 @@ mod tests {
     #[test]
     fn official_data_has_the_published_medians() {
         std::env::set_current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()).unwrap();
-        let off = official().unwrap();
+        let off = official(Task::Chem).unwrap();
         // the paper's k = 1e-3, r = 50 seeds: 27.84, 23.04, 15.69, 21.20, 10.52 (median 21.20)
         let mut tops: Vec<f64> = off["k_1e-3/r_50"]
             .values()
@@ -341,5 +384,26 @@ mod tests {
             .map(|v| best_value(v).unwrap())
             .collect();
         assert!((median(&mut tops) - 5.65).abs() < 0.01, "{tops:?}");
+        // shapes: 884 and 465
+        let off = official(Task::Shapes).unwrap();
+        let mut tops: Vec<f64> = off["k_1e-3/r_50"]
+            .values()
+            .map(|v| best_value(v).unwrap())
+            .collect();
+        assert_eq!(median(&mut tops), 884.0);
+        let mut tops: Vec<f64> = off["k_inf/r_1000000"]
+            .values()
+            .map(|v| best_value(v).unwrap())
+            .collect();
+        assert_eq!(median(&mut tops), 465.0);
+    }
+
+    #[test]
+    fn shapes_values_are_checked_against_their_images() {
+        let mut image = "0".repeat(1024);
+        image.replace_range(0..1, "f");
+        assert!(check_value(Task::Shapes, &image, 4.0).is_ok());
+        assert!(check_value(Task::Shapes, &image, 5.0).is_err());
+        assert!(check_value(Task::Shapes, "xyz", 0.0).is_err());
     }
 }

@@ -2,7 +2,7 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, softplus};
 use burn::tensor::{Device, Tensor};
 
@@ -50,6 +50,18 @@ const DECODER: [(usize, usize, usize, usize); 11] = [
     (8, 1, 3, 1),
 ];
 
+/// He (Kaiming normal, gain `sqrt(2)`, fan-in) initialisation for the layers followed by a ReLU.
+/// With PyTorch's (and burn's) default uniform initialisation the signal shrinks through the
+/// eleven encoder convolutions until the latent means no longer depend on the image, and
+/// pretraining with the paper's schedule never leaves that state (measured: KL 0.04 nats after
+/// 4,000 steps); see `docs/shapes.md`.
+fn he() -> Initializer {
+    Initializer::KaimingNormal {
+        gain: std::f64::consts::SQRT_2,
+        fan_out_only: false,
+    }
+}
+
 /// The conv VAE: encoder of 11 convolutions and two linear layers to the mean and log standard
 /// deviation of the latent Gaussian; decoder of two linear layers and 11 transposed
 /// convolutions to 64 x 64 Bernoulli logits (ReLU between layers).
@@ -82,6 +94,7 @@ impl ConvVae {
             .map(|&(i, o, k, s)| {
                 let p = k / 2;
                 Conv2dConfig::new([i, o], [k, k])
+                    .with_initializer(he())
                     .with_stride([s, s])
                     .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
                     .init(device)
@@ -89,9 +102,17 @@ impl ConvVae {
             .collect();
         let decoder = DECODER
             .iter()
-            .map(|&(i, o, k, s)| {
+            .enumerate()
+            .map(|(layer, &(i, o, k, s))| {
                 let p = k / 2;
-                ConvTranspose2dConfig::new([i, o], [k, k])
+                let config = ConvTranspose2dConfig::new([i, o], [k, k]);
+                // He initialisation before ReLUs; the output layer keeps the default
+                let config = if layer + 1 < DECODER.len() {
+                    config.with_initializer(he())
+                } else {
+                    config
+                };
+                config
                     .with_stride([s, s])
                     .with_padding([p, p])
                     .with_padding_out(if s == 2 { [1, 1] } else { [0, 0] })
@@ -100,10 +121,16 @@ impl ConvVae {
             .collect();
         Self {
             encoder,
-            enc_hidden: LinearConfig::new(256, 32).init(device),
+            enc_hidden: LinearConfig::new(256, 32)
+                .with_initializer(he())
+                .init(device),
             enc_out: LinearConfig::new(32, 2 * config.latent_dim).init(device),
-            dec_hidden: LinearConfig::new(config.latent_dim, 32).init(device),
-            dec_in: LinearConfig::new(32, 256).init(device),
+            dec_hidden: LinearConfig::new(config.latent_dim, 32)
+                .with_initializer(he())
+                .init(device),
+            dec_in: LinearConfig::new(32, 256)
+                .with_initializer(he())
+                .init(device),
             decoder,
         }
     }

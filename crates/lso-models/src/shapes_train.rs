@@ -65,7 +65,11 @@ impl PretrainSettings {
         }
         let times = (step - self.beta_warmup_steps) / self.beta_every.max(1);
         let log = self.beta_start.ln() + times as f64 * self.beta_factor.ln();
-        log.min(self.beta_final.ln()).exp()
+        if log >= self.beta_final.ln() {
+            self.beta_final
+        } else {
+            log.exp()
+        }
     }
 }
 

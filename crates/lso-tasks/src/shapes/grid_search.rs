@@ -65,3 +65,89 @@ impl<M: GenerativeModel<Item = BinaryImage>> Proposer<M> for GridSearch {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use lso_core::{Encoded, Stage, StreamRng, stream_rng};
+    use ndarray::ArrayView2;
+
+    use super::*;
+    use crate::shapes::squares;
+
+    /// Decodes `z` to a square of side `1 + floor(z0 + 3)` (1 to 7) at the top left.
+    struct Squares;
+
+    impl GenerativeModel for Squares {
+        type Item = BinaryImage;
+        fn latent_dim(&self) -> usize {
+            2
+        }
+        fn encode(&mut self, items: &[BinaryImage]) -> Result<Vec<Encoded>, BoxError> {
+            Ok(vec![Encoded::Latent(vec![0.0, 0.0]); items.len()])
+        }
+        fn decode(
+            &mut self,
+            z: ArrayView2<'_, f64>,
+            _rng: &mut StreamRng,
+        ) -> Result<Vec<Decoded<BinaryImage>>, BoxError> {
+            Ok(z.rows()
+                .into_iter()
+                .map(|r| {
+                    let side = (1.0 + (r[0] + 3.0 + 1e-9).floor()).clamp(1.0, 7.0) as usize;
+                    Decoded::Item(squares(side, 0, 0))
+                })
+                .collect())
+        }
+        fn retrain(
+            &mut self,
+            _: &[BinaryImage],
+            _: &[f64],
+            _: f64,
+            _: &mut StreamRng,
+        ) -> Result<(), BoxError> {
+            Ok(())
+        }
+        fn save_checkpoint(&self, _: &Path) -> Result<(), BoxError> {
+            Ok(())
+        }
+        fn load_checkpoint(&mut self, _: &Path) -> Result<(), BoxError> {
+            Ok(())
+        }
+    }
+
+    fn propose(n: usize) -> Array2<f64> {
+        let mut model = Squares;
+        let mut rng = stream_rng(0, 0, Stage::Propose, 0);
+        let mut grid = GridSearch {
+            grid_len: 7,
+            bound: 3.0,
+        };
+        grid.propose(ProposalRequest {
+            model: &mut model,
+            data: None,
+            n,
+            first_in_round: true,
+            rng: &mut rng,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn proposes_the_largest_distinct_images_first_in_grid_order() {
+        let z = propose(3);
+        // sides 7, 6, 5: first grid points with z0 = 3, 2, 1 (z1 = -3, the first of each row)
+        assert_eq!(z.row(0).to_vec(), vec![3.0, -3.0]);
+        assert_eq!(z.row(1).to_vec(), vec![2.0, -3.0]);
+        assert_eq!(z.row(2).to_vec(), vec![1.0, -3.0]);
+    }
+
+    #[test]
+    fn with_fewer_distinct_images_than_asked_the_ranking_repeats() {
+        let z = propose(9);
+        assert_eq!(z.row(7).to_vec(), z.row(0).to_vec());
+        assert_eq!(z.row(8).to_vec(), z.row(1).to_vec());
+        assert_eq!(z.row(6).to_vec(), vec![-3.0, -3.0]);
+    }
+}

@@ -1,7 +1,8 @@
-//! `cargo xtask reproduce chem`: every run of the paper's chemistry experiment, in parallel,
-//! resumable, then the report (`docs/results/chem.md`, `summary.tsv`, `best.tsv`, plots).
+//! `cargo xtask reproduce chem|shapes`: every run of one of the paper's experiments, in
+//! parallel, resumable, then the report (`docs/results/<task>.md`, `summary.tsv`, `best.tsv`,
+//! plots).
 //!
-//! Each run is `lso run` on a config derived from `configs/chem.toml` (weighting, retraining
+//! Each run is `lso run` on a config derived from `configs/<task>.toml` (weighting, retraining
 //! period, seed, budget; the baselines switch to prior sampling) in `<out>/<setting>/seed<N>/`;
 //! running the command again resumes every unfinished run and never re-evaluates a recorded
 //! query.
@@ -15,12 +16,30 @@ use anyhow::{Context, bail};
 
 use crate::report;
 
+/// An experiment of the paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Penalized logP with the JT-VAE and the sparse GP.
+    Chem,
+    /// Area of 64 x 64 images with the conv VAE and grid search.
+    Shapes,
+}
+
+impl Task {
+    /// Lower-case name: config, run and report names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Chem => "chem",
+            Task::Shapes => "shapes",
+        }
+    }
+}
+
 /// Command-line options.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A reduced version that runs in minutes (small budgets and GP, short retraining, first
-    /// seed only unless `--seeds` is given); results go to `<out>-quick` and
-    /// `docs/results/chem-quick/`.
+    /// A reduced version that runs in minutes (small budgets, short retraining, first seed only
+    /// unless `--seeds` is given); results go to `<out>-quick` and `docs/results/<task>-quick/`.
     #[arg(long)]
     quick: bool,
     /// Comma-separated settings to run (default: all), e.g. `k_1e-3/r_50,k_inf/r_1000000`.
@@ -32,9 +51,9 @@ pub struct Args {
     /// Runs in parallel.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
-    /// Run directory root.
-    #[arg(long, default_value = "runs/chem")]
-    out: PathBuf,
+    /// Run directory root (default `runs/<task>`).
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Only rebuild the report from the runs on disk.
     #[arg(long)]
     report_only: bool,
@@ -53,17 +72,33 @@ pub struct Setting {
     pub baseline: bool,
 }
 
-/// The paper's settings: six rank settings, then the sampling baselines.
-pub fn all_settings() -> Vec<Setting> {
+/// The paper's settings of `task`: six rank settings, then the sampling baselines.
+pub fn all_settings(task: Task) -> Vec<Setting> {
     let mut out = Vec::new();
-    for (k, r) in [
-        ("1e-3", 50),
-        ("inf", 1_000_000),
-        ("1e-3", 1_000_000),
-        ("inf", 50),
-        ("1e-3", 100),
-        ("1e-1", 50),
-    ] {
+    let rank: [(&str, u64); 6] = match task {
+        Task::Chem => [
+            ("1e-3", 50),
+            ("inf", 1_000_000),
+            ("1e-3", 1_000_000),
+            ("inf", 50),
+            ("1e-3", 100),
+            ("1e-1", 50),
+        ],
+        Task::Shapes => [
+            ("1e-3", 50),
+            ("inf", 1_000_000),
+            ("1e-3", 1_000_000),
+            ("1e-3", 5),
+            ("inf", 5),
+            ("1e-1", 5),
+        ],
+    };
+    // DbAS noise and RWR alphas of the paper's baselines
+    let (noise, alphas) = match task {
+        Task::Chem => ("0.1", [("1e-1", "0.1"), ("1.0", "1.0")]),
+        Task::Shapes => ("10", [("1e-3", "0.001"), ("1e-2", "0.01")]),
+    };
+    for (k, r) in rank {
         out.push(Setting {
             name: format!("k_{k}/r_{r}"),
             weighting: format!("scheme = \"rank\"\nk = {k}\n"),
@@ -74,8 +109,8 @@ pub fn all_settings() -> Vec<Setting> {
     for q in ["0.8", "0.95"] {
         for r in [200, 500] {
             out.push(Setting {
-                name: format!("dbas/q_{q}/r_{r}/n_0.1"),
-                weighting: format!("scheme = \"dbas\"\nquantile = {q}\nnoise = 0.1\n"),
+                name: format!("dbas/q_{q}/r_{r}/n_{noise}"),
+                weighting: format!("scheme = \"dbas\"\nquantile = {q}\nnoise = {noise}\n"),
                 retrain_every: r,
                 baseline: true,
             });
@@ -94,7 +129,7 @@ pub fn all_settings() -> Vec<Setting> {
         }
     }
     for r in [200, 500] {
-        for (alpha, text) in [("1e-1", "0.1"), ("1.0", "1.0")] {
+        for (alpha, text) in alphas {
             out.push(Setting {
                 name: format!("rwr/r_{r}/alpha_{alpha}"),
                 weighting: format!("scheme = \"rwr\"\nalpha = {text}\n"),
@@ -106,19 +141,20 @@ pub fn all_settings() -> Vec<Setting> {
     out
 }
 
-/// The run config of `setting` and `seed`, from the `configs/chem.toml` template.
+/// The run config of `setting` and `seed`, from the `configs/<task>.toml` template.
 fn config_text(
+    task: Task,
     template: &str,
     setting: &Setting,
     seed: u64,
     quick: bool,
 ) -> anyhow::Result<String> {
-    let mut doc: toml::Table = toml::from_str(template).context("parsing configs/chem.toml")?;
+    let mut doc: toml::Table = toml::from_str(template).context("parsing the config template")?;
     let weighting: toml::Table = toml::from_str(&setting.weighting)?;
     let lp = doc
         .get_mut("loop")
         .and_then(toml::Value::as_table_mut)
-        .context("configs/chem.toml has no [loop]")?;
+        .context("the config template has no [loop]")?;
     lp.insert("seed".into(), toml::Value::Integer(seed as i64));
     lp.insert("weighting".into(), toml::Value::Table(weighting));
     let (budget, retrain_every) = match (setting.baseline, quick) {
@@ -133,8 +169,13 @@ fn config_text(
         toml::Value::Integer(retrain_every as i64),
     );
     if setting.baseline {
-        // the paper's baselines: no initial retraining, 0.1 epoch per round, prior samples
+        // the paper's baselines: no initial retraining, prior samples; 0.1 epoch per round for
+        // chem, 1 epoch for shapes (with 50 samples per model)
         lp.insert("initial_retrain_epochs".into(), toml::Value::Float(0.0));
+        if task == Task::Shapes {
+            lp.insert("retrain_epochs".into(), toml::Value::Float(1.0));
+            lp.insert("samples_per_model".into(), toml::Value::Integer(50));
+        }
         doc.insert(
             "strategy".into(),
             toml::Value::Table(toml::from_str("kind = \"sample\"")?),
@@ -149,16 +190,23 @@ fn config_text(
             lp.insert("initial_retrain_epochs".into(), toml::Value::Float(0.02));
         }
         lp.insert("retrain_epochs".into(), toml::Value::Float(0.01));
-        lp.insert(
-            "surrogate_data".into(),
-            toml::Value::Table(toml::from_str("n_best = 200\nn_random = 800")?),
-        );
+        if task == Task::Chem {
+            lp.insert(
+                "surrogate_data".into(),
+                toml::Value::Table(toml::from_str("n_best = 200\nn_random = 800")?),
+            );
+        }
         if let Some(s) = doc.get_mut("strategy").and_then(toml::Value::as_table_mut)
             && s.get("kind").and_then(toml::Value::as_str) == Some("gp-ei")
         {
             s.insert("inducing".into(), toml::Value::Integer(50));
             s.insert("sparse_max_iters".into(), toml::Value::Integer(50));
             s.insert("sparse_refit_iters".into(), toml::Value::Integer(10));
+        }
+        if let Some(s) = doc.get_mut("strategy").and_then(toml::Value::as_table_mut)
+            && s.get("kind").and_then(toml::Value::as_str) == Some("grid")
+        {
+            s.insert("grid_len".into(), toml::Value::Integer(20));
         }
     }
     Ok(toml::to_string(&doc)?)
@@ -179,10 +227,10 @@ fn workspace_root() -> PathBuf {
 ///
 /// # Errors
 /// Unknown settings, a failed build, run failures (reported after every run was tried).
-pub fn run(args: &Args) -> anyhow::Result<()> {
+pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
     let root = workspace_root();
     std::env::set_current_dir(&root)?;
-    let all = all_settings();
+    let all = all_settings(task);
     let chosen: Vec<Setting> = if args.settings.is_empty() {
         all.clone()
     } else {
@@ -201,10 +249,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         v
     };
+    let base = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("runs/{}", task.name())));
     let out = if args.quick {
-        PathBuf::from(format!("{}-quick", args.out.display()))
+        PathBuf::from(format!("{}-quick", base.display()))
     } else {
-        args.out.clone()
+        base
     };
     let mut jobs: Vec<(Setting, u64)> = Vec::new();
     for s in &chosen {
@@ -224,8 +276,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         if !status.success() {
             bail!("building lso failed");
         }
-        let template =
-            std::fs::read_to_string("configs/chem.toml").context("reading configs/chem.toml")?;
+        let template_path = format!("configs/{}.toml", task.name());
+        let template = std::fs::read_to_string(&template_path)
+            .with_context(|| format!("reading {template_path}"))?;
         let lso = root.join("target/release/lso");
         let queue = Mutex::new(jobs.clone().into_iter());
         let failures = Mutex::new(Vec::new());
@@ -235,7 +288,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     loop {
                         let next = queue.lock().map(|mut q| q.next()).ok().flatten();
                         let Some((setting, seed)) = next else { break };
-                        if let Err(e) = run_one(&lso, &template, &out, &setting, seed, args.quick) {
+                        if let Err(e) =
+                            run_one(task, &lso, &template, &out, &setting, seed, args.quick)
+                        {
                             eprintln!("{} seed {seed}: {e:#}", setting.name);
                             if let Ok(mut f) = failures.lock() {
                                 f.push(format!("{} seed {seed}", setting.name));
@@ -250,15 +305,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             eprintln!("failed runs (logs: <out>/<setting>/seed<N>.log): {failures:?}");
         }
     }
-    let docs = if args.quick {
-        PathBuf::from("docs/results/chem-quick")
-    } else {
-        PathBuf::from("docs/results/chem")
-    };
-    report::write(&out, &jobs, &docs, args.quick)
+    let docs = PathBuf::from(format!(
+        "docs/results/{}{}",
+        task.name(),
+        if args.quick { "-quick" } else { "" }
+    ));
+    report::write(task, &out, &jobs, &docs, args.quick)
 }
 
 fn run_one(
+    task: Task,
     lso: &Path,
     template: &str,
     out: &Path,
@@ -271,7 +327,7 @@ fn run_one(
     std::fs::create_dir_all(parent)?;
     // beside the run directory, which `lso run` wants empty or holding its own run
     let config = parent.join(format!("seed{seed}.toml"));
-    std::fs::write(&config, config_text(template, setting, seed, quick)?)?;
+    std::fs::write(&config, config_text(task, template, setting, seed, quick)?)?;
     let log_path = parent.join(format!("seed{seed}.log"));
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -309,13 +365,21 @@ mod tests {
 
     #[test]
     fn configs_of_every_setting_parse_and_check() {
-        let template = std::fs::read_to_string(workspace_root().join("configs/chem.toml")).unwrap();
-        let settings = all_settings();
+        for task in [Task::Chem, Task::Shapes] {
+            check_configs(task);
+        }
+    }
+
+    fn check_configs(task: Task) {
+        let template =
+            std::fs::read_to_string(workspace_root().join(format!("configs/{}.toml", task.name())))
+                .unwrap();
+        let settings = all_settings(task);
         assert_eq!(settings.iter().filter(|s| !s.baseline).count(), 6);
         assert_eq!(settings.iter().filter(|s| s.baseline).count(), 16);
         for s in &settings {
             for quick in [false, true] {
-                let text = config_text(&template, s, 3, quick).unwrap();
+                let text = config_text(task, &template, s, 3, quick).unwrap();
                 let cfg = lso_tasks::RunConfig::from_toml(&text)
                     .unwrap_or_else(|e| panic!("{}: {e}\n{text}", s.name));
                 let checked = cfg.check().unwrap_or_else(|e| panic!("{}: {e}", s.name));
