@@ -10,6 +10,7 @@ use lso_core::{Observer, QueryRecord, RoundRecord};
 use lso_tasks::RunConfig;
 
 mod chem_jtvae;
+mod shapes_manifold;
 mod train_jtvae;
 mod train_shapes;
 
@@ -47,6 +48,15 @@ enum Command {
     /// reconstruct).
     #[command(subcommand)]
     Chem(ChemCommand),
+    /// The shapes task's conv VAE.
+    #[command(subcommand)]
+    Shapes(ShapesCommand),
+}
+
+#[derive(Subcommand)]
+enum ShapesCommand {
+    /// Draw the decoded latent manifold (a grid of decoded images) as a PNG.
+    Manifold(shapes_manifold::Manifold),
 }
 
 #[derive(Subcommand)]
@@ -113,6 +123,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chem(ChemCommand::Decode(args)) => args.run(),
         Command::Chem(ChemCommand::Sample(args)) => args.run(),
         Command::Chem(ChemCommand::Reconstruct(args)) => args.run(),
+        Command::Shapes(ShapesCommand::Manifold(args)) => args.run(),
     }
 }
 
