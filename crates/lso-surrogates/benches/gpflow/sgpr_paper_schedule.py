@@ -44,8 +44,10 @@ def run_phase(variables, lr, tol, max_steps=100_000):
 
     @tf.function
     def step():
-        opt.minimize(model.training_loss, variables)
-        return model.training_loss()
+        with tf.GradientTape() as tape:
+            loss = model.training_loss()
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
 
     checkpoint = float(model.training_loss())
     steps = 0
