@@ -33,6 +33,7 @@ mod record;
 mod run;
 mod seed;
 mod summary;
+mod train_dir;
 
 pub use config::{ConfigError, LoopConfig, LoopSettings, SurrogateDataConfig};
 pub use dataset::Dataset;
@@ -49,3 +50,4 @@ pub use record::{
 pub use run::{Run, RunSummary};
 pub use seed::{Stage, StreamRng, stream_rng};
 pub use summary::top_k_mean;
+pub use train_dir::{TrainDir, TrainDirError, epoch_order, step_seed};

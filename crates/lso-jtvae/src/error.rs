@@ -52,3 +52,12 @@ pub enum JtvaeError {
         reason: String,
     },
 }
+
+impl From<lso_core::TrainDirError> for JtvaeError {
+    fn from(e: lso_core::TrainDirError) -> Self {
+        match e {
+            lso_core::TrainDirError::Io { path, reason } => Self::Io { path, reason },
+            lso_core::TrainDirError::Mismatch { path, reason } => Self::Checkpoint { path, reason },
+        }
+    }
+}

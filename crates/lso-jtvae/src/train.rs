@@ -2,13 +2,12 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
+use lso_core::{TrainDir, epoch_order, step_seed};
 use serde::{Deserialize, Serialize};
 
 use crate::{ClusterSet, JtvaeConfig, JtvaeError, JtvaeModel, MolTree, Vocabulary, plan_batch};
@@ -209,7 +208,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), JtvaeError> {
 /// A pretraining run in a directory: `checkpoint/` (model directory plus optimiser and state),
 /// `train.tsv` (one row per step) and `model/` (the final model).
 pub struct Trainer {
-    dir: PathBuf,
+    run: TrainDir,
     settings: TrainSettings,
     config: JtvaeConfig,
     clusters: ClusterSet,
@@ -240,34 +239,17 @@ impl Trainer {
                 reason: "no training molecule or a zero batch size".into(),
             });
         }
-        fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
-        let settings_path = dir.join("settings.json");
-        let wanted =
-            serde_json::json!({"train": settings, "model": config, "examples": examples.len()});
-        if settings_path.exists() {
-            let text =
-                fs::read_to_string(&settings_path).map_err(|e| io_error(&settings_path, &e))?;
-            let found: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| JtvaeError::Checkpoint {
-                    path: settings_path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-            if found != wanted {
-                return Err(JtvaeError::Checkpoint {
-                    path: settings_path.display().to_string(),
-                    reason: format!("the run there used {found}, this one asks for {wanted}"),
-                });
-            }
-        } else {
-            write_file(&settings_path, wanted.to_string().as_bytes())?;
-        }
+        let run = TrainDir::open(
+            dir,
+            &serde_json::json!({"train": settings, "model": config, "examples": examples.len()}),
+        )?;
         let steps_per_epoch = examples.len().div_ceil(settings.batch_size);
         let mut optim = AdamConfig::new()
             .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(
                 settings.clip_norm,
             )))
             .init();
-        let ckpt = dir.join("checkpoint");
+        let ckpt = run.checkpoint_dir();
         let mut restored = false;
         let (model, state) = if ckpt.join("state.json").exists() {
             let (model, found, _) = load_model(&ckpt, device)?;
@@ -305,8 +287,9 @@ impl Trainer {
                 },
             )
         };
-        let trainer = Self {
-            dir: dir.to_path_buf(),
+        run.trim_log(LOG_HEADER, state.step)?;
+        Ok(Self {
+            run,
             settings,
             config,
             clusters,
@@ -316,9 +299,7 @@ impl Trainer {
             fresh_optimizer: state.step > 0 && !restored,
             state,
             device: device.clone(),
-        };
-        trainer.trim_log()?;
-        Ok(trainer)
+        })
     }
 
     /// True when a checkpoint was resumed without its optimiser state (`optim.bpk` missing,
@@ -342,36 +323,6 @@ impl Trainer {
         &self.model
     }
 
-    /// Keep only log rows of steps the checkpoint covers.
-    fn trim_log(&self) -> Result<(), JtvaeError> {
-        let path = self.dir.join("train.tsv");
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let mut out = String::from(LOG_HEADER);
-        out.push('\n');
-        for line in text.lines().skip(1) {
-            let step: usize = line
-                .split('\t')
-                .next()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(usize::MAX);
-            if step <= self.state.step {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        write_file(&path, out.as_bytes())
-    }
-
-    /// The molecule order of epoch `epoch`.
-    fn order(&self, epoch: usize) -> Vec<usize> {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
-            self.settings.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        );
-        let mut idx: Vec<usize> = (0..self.examples.len()).collect();
-        idx.shuffle(&mut rng);
-        idx
-    }
-
     /// Run up to `max_steps` more steps (or to the end), checkpointing as configured;
     /// `on_step` sees every step. Returns whether the run is complete.
     ///
@@ -384,17 +335,14 @@ impl Trainer {
     ) -> Result<bool, JtvaeError> {
         let spe = self.state.steps_per_epoch;
         let bs = self.settings.batch_size;
-        let log_path = self.dir.join("train.tsv");
-        let mut log = fs::OpenOptions::new()
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| io_error(&log_path, &e))?;
+        let log_path = self.run.log_path();
+        let mut log = self.run.append_log()?;
         let mut done = 0;
         while self.state.step < self.total_steps() && done < max_steps {
             let t0 = std::time::Instant::now();
             let epoch = self.state.step / spe;
             let k = self.state.step % spe;
-            let order = self.order(epoch);
+            let order = epoch_order(self.settings.seed, epoch, self.examples.len());
             let batch: Vec<&MolTree> = order[k * bs..((k + 1) * bs).min(order.len())]
                 .iter()
                 .map(|&i| &self.examples[i])
@@ -406,8 +354,7 @@ impl Trainer {
                 self.settings.beta
             };
             let plan = plan_batch(&batch);
-            let noise_seed = self.settings.seed
-                ^ (1 + self.state.step as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+            let noise_seed = step_seed(self.settings.seed, self.state.step);
             let terms = self.model.loss(&plan, beta, noise_seed, &self.device);
             let loss = terms.word + terms.topo + terms.assm + beta * terms.kl;
             let grads = GradientsParams::from_grads(terms.loss.backward(), &self.model);
@@ -458,7 +405,7 @@ impl Trainer {
         let complete = self.state.step >= self.total_steps();
         if complete {
             save_model(
-                &self.dir.join("model"),
+                &self.run.path().join("model"),
                 &self.model,
                 &self.config,
                 self.clusters.vocab(),
@@ -472,29 +419,20 @@ impl Trainer {
     /// # Errors
     /// [`JtvaeError`] for file errors.
     pub fn checkpoint(&self) -> Result<(), JtvaeError> {
-        let tmp = self.dir.join("checkpoint.tmp");
-        let _ = fs::remove_dir_all(&tmp);
-        save_model(&tmp, &self.model, &self.config, self.clusters.vocab())?;
-        self.optim
-            .save(tmp.join("optim.bpk"))
-            .map_err(|e| JtvaeError::Checkpoint {
-                path: tmp.display().to_string(),
-                reason: format!("{e:?}"),
-            })?;
-        write_file(
-            &tmp.join("state.json"),
-            serde_json::to_string(&self.state)
-                .unwrap_or_default()
-                .as_bytes(),
-        )?;
-        let dst = self.dir.join("checkpoint");
-        let old = self.dir.join("checkpoint.old");
-        let _ = fs::remove_dir_all(&old);
-        if dst.exists() {
-            fs::rename(&dst, &old).map_err(|e| io_error(&dst, &e))?;
-        }
-        fs::rename(&tmp, &dst).map_err(|e| io_error(&dst, &e))?;
-        let _ = fs::remove_dir_all(&old);
-        Ok(())
+        self.run.write_checkpoint(|tmp| {
+            save_model(tmp, &self.model, &self.config, self.clusters.vocab())?;
+            self.optim
+                .save(tmp.join("optim.bpk"))
+                .map_err(|e| JtvaeError::Checkpoint {
+                    path: tmp.display().to_string(),
+                    reason: format!("{e:?}"),
+                })?;
+            write_file(
+                &tmp.join("state.json"),
+                serde_json::to_string(&self.state)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )
+        })
     }
 }

@@ -41,3 +41,12 @@ impl ModelError {
         }
     }
 }
+
+impl From<lso_core::TrainDirError> for ModelError {
+    fn from(e: lso_core::TrainDirError) -> Self {
+        match e {
+            lso_core::TrainDirError::Io { path, reason } => Self::Io { path, reason },
+            lso_core::TrainDirError::Mismatch { path, reason } => Self::Checkpoint { path, reason },
+        }
+    }
+}

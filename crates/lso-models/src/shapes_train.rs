@@ -2,12 +2,12 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::Device;
+use lso_core::{TrainDir, epoch_order, step_seed};
 use rand::SeedableRng;
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::shapes_vae::{FORMAT_VERSION, PIXELS, StepTrainer, load_model, save_model};
@@ -105,7 +105,7 @@ const LOG_HEADER: &str = "step\tepoch\tbeta\tloss\treconstruction\tkl\tseconds";
 /// A pretraining run in a directory: `settings.json`, `checkpoint/` (model directory plus
 /// optimiser state and progress), `train.tsv` (one row per step) and, at the end, `model/`.
 pub struct ShapesPretrainer {
-    dir: PathBuf,
+    run: TrainDir,
     settings: PretrainSettings,
     pixels: Vec<f32>,
     trainer: StepTrainer,
@@ -132,26 +132,9 @@ impl ShapesPretrainer {
                 settings.batch_size
             )));
         }
-        fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, &e))?;
-        let settings_path = dir.join("settings.json");
-        let wanted = serde_json::json!({"train": settings, "images": n});
-        if settings_path.exists() {
-            let text = fs::read_to_string(&settings_path)
-                .map_err(|e| ModelError::io(&settings_path, &e))?;
-            let found: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| ModelError::checkpoint(&settings_path, e))?;
-            if found != wanted {
-                return Err(ModelError::checkpoint(
-                    &settings_path,
-                    format!("the run there used {found}, this one asks for {wanted}"),
-                ));
-            }
-        } else {
-            fs::write(&settings_path, wanted.to_string())
-                .map_err(|e| ModelError::io(&settings_path, &e))?;
-        }
+        let run = TrainDir::open(dir, &serde_json::json!({"train": settings, "images": n}))?;
         let steps_per_epoch = n.div_ceil(settings.batch_size);
-        let ckpt = dir.join("checkpoint");
+        let ckpt = run.checkpoint_dir();
         let autodiff = device.clone().autodiff();
         let state_path = ckpt.join("state.json");
         let (trainer, state) = if state_path.exists() {
@@ -178,15 +161,14 @@ impl ShapesPretrainer {
                 },
             )
         };
-        let pretrainer = Self {
-            dir: dir.to_path_buf(),
+        run.trim_log(LOG_HEADER, state.step)?;
+        Ok(Self {
+            run,
             settings,
             pixels,
             trainer,
             state,
-        };
-        pretrainer.trim_log()?;
-        Ok(pretrainer)
+        })
     }
 
     /// Completed steps.
@@ -197,35 +179,6 @@ impl ShapesPretrainer {
     /// Total steps of the run.
     pub fn total_steps(&self) -> usize {
         self.state.steps_per_epoch * self.settings.epochs
-    }
-
-    /// Keep only log rows of steps the checkpoint covers.
-    fn trim_log(&self) -> Result<(), ModelError> {
-        let path = self.dir.join("train.tsv");
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let mut out = format!("{LOG_HEADER}\n");
-        for line in text.lines().skip(1) {
-            let step: usize = line
-                .split('\t')
-                .next()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(usize::MAX);
-            if step <= self.state.step {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        fs::write(&path, out).map_err(|e| ModelError::io(&path, &e))
-    }
-
-    /// The image order of epoch `epoch`.
-    fn order(&self, epoch: usize) -> Vec<usize> {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
-            self.settings.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        );
-        let mut idx: Vec<usize> = (0..self.pixels.len() / PIXELS).collect();
-        idx.shuffle(&mut rng);
-        idx
     }
 
     /// Run up to `max_steps` more steps (or to the end), checkpointing as configured;
@@ -241,18 +194,18 @@ impl ShapesPretrainer {
     ) -> Result<bool, ModelError> {
         let spe = self.state.steps_per_epoch;
         let bs = self.settings.batch_size;
-        let log_path = self.dir.join("train.tsv");
-        let mut log = fs::OpenOptions::new()
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| ModelError::io(&log_path, &e))?;
+        let log_path = self.run.log_path();
+        let mut log = self.run.append_log()?;
         let mut done = 0;
         let mut order = (usize::MAX, Vec::new());
         while self.state.step < self.total_steps() && done < max_steps {
             let t0 = std::time::Instant::now();
             let epoch = self.state.step / spe;
             if order.0 != epoch {
-                order = (epoch, self.order(epoch));
+                order = (
+                    epoch,
+                    epoch_order(self.settings.seed, epoch, self.pixels.len() / PIXELS),
+                );
             }
             let k = self.state.step % spe;
             let batch: Vec<f32> = order.1[k * bs..((k + 1) * bs).min(order.1.len())]
@@ -260,10 +213,10 @@ impl ShapesPretrainer {
                 .flat_map(|&i| self.pixels[i * PIXELS..(i + 1) * PIXELS].iter().copied())
                 .collect();
             let beta = self.settings.beta_at(self.state.step);
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
-                self.settings.seed
-                    ^ (1 + self.state.step as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
-            );
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(step_seed(
+                self.settings.seed,
+                self.state.step,
+            ));
             let (loss, reconstruction, kl) =
                 self.trainer.step(&batch, beta, self.settings.lr, &mut rng);
             self.state.step += 1;
@@ -302,7 +255,11 @@ impl ShapesPretrainer {
         let complete = self.state.step >= self.total_steps();
         if complete {
             let beta = self.settings.beta_at(self.total_steps().saturating_sub(1));
-            save_model(&self.dir.join("model"), &self.trainer.model.valid(), beta)?;
+            save_model(
+                &self.run.path().join("model"),
+                &self.trainer.model.valid(),
+                beta,
+            )?;
         }
         Ok(complete)
     }
@@ -312,28 +269,19 @@ impl ShapesPretrainer {
     /// # Errors
     /// [`ModelError`] for file errors.
     pub fn checkpoint(&self) -> Result<(), ModelError> {
-        let tmp = self.dir.join("checkpoint.tmp");
-        let _ = fs::remove_dir_all(&tmp);
-        let beta = self.settings.beta_at(self.state.step.saturating_sub(1));
-        save_model(&tmp, &self.trainer.model.valid(), beta)?;
-        self.trainer
-            .optim
-            .save(tmp.join("optim.bpk"))
-            .map_err(|e| ModelError::checkpoint(&tmp, format!("{e:?}")))?;
-        let state_path = tmp.join("state.json");
-        fs::write(
-            &state_path,
-            serde_json::to_string(&self.state).unwrap_or_default(),
-        )
-        .map_err(|e| ModelError::io(&state_path, &e))?;
-        let dst = self.dir.join("checkpoint");
-        let old = self.dir.join("checkpoint.old");
-        let _ = fs::remove_dir_all(&old);
-        if dst.exists() {
-            fs::rename(&dst, &old).map_err(|e| ModelError::io(&dst, &e))?;
-        }
-        fs::rename(&tmp, &dst).map_err(|e| ModelError::io(&dst, &e))?;
-        let _ = fs::remove_dir_all(&old);
-        Ok(())
+        self.run.write_checkpoint(|tmp| {
+            let beta = self.settings.beta_at(self.state.step.saturating_sub(1));
+            save_model(tmp, &self.trainer.model.valid(), beta)?;
+            self.trainer
+                .optim
+                .save(tmp.join("optim.bpk"))
+                .map_err(|e| ModelError::checkpoint(tmp, format!("{e:?}")))?;
+            let state_path = tmp.join("state.json");
+            fs::write(
+                &state_path,
+                serde_json::to_string(&self.state).unwrap_or_default(),
+            )
+            .map_err(|e| ModelError::io(&state_path, &e))
+        })
     }
 }
