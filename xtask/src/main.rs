@@ -6,9 +6,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod plot;
 mod report;
 mod reproduce;
-mod svg;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]

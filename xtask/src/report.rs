@@ -7,9 +7,10 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::plot;
 use crate::reproduce::{Setting, Task, run_dir};
-use crate::svg;
 use lso_core::top_k_mean as top_k;
+use plotters::style::RGBColor;
 
 /// One run's queries in order: values (`None` when invalid) and items (text form).
 struct RunData {
@@ -309,20 +310,21 @@ pub fn write(
             .get(name)
             .map(|s| s.values().map(|v| running_best(v)).collect())
             .unwrap_or_default();
-        let file = format!("top1_{}.svg", name.replace('/', "_"));
-        std::fs::write(
-            docs.join(&file),
-            svg::band_plot(
-                &format!("{name}: top-1 {objective}"),
-                &[
-                    ("ours", "#1f77b4", bands(&ours)),
-                    ("paper", "#888888", bands(&theirs)),
-                ],
-            ),
+        let file = format!("top1_{}", name.replace('/', "_"));
+        plot::band_plot(
+            &docs.join(&file),
+            &format!("{name}: top-1 {objective}"),
+            objective,
+            &[
+                ("ours", RGBColor(31, 119, 180), bands(&ours)),
+                ("paper", RGBColor(136, 136, 136), bands(&theirs)),
+            ],
         )?;
         writeln!(
             md,
-            "![{name}]({}/{file})\n",
+            "![{name}]({}/{file}.png) ([SVG]({}/{file}.svg))\n",
+            docs.file_name()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
             docs.file_name()
                 .map_or(String::new(), |f| f.to_string_lossy().into_owned())
         )?;

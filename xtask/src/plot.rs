@@ -1,0 +1,189 @@
+//! Result curves drawn with plotters, to PNG and SVG: the median of several runs as a line and
+//! the band between their quartiles, per query.
+//!
+//! PNG text is rendered with the DejaVu Sans font embedded in the binary (`xtask/assets/`, with
+//! its licence), so no system font library is needed.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{Context, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+const SIZE: (u32, u32) = (720, 450);
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// A named, coloured series of `(lower quartile, median, upper quartile)` per query 1, 2, ...
+pub type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64, f64)>);
+
+/// Draws `series` against the query index and writes `<stem>.png` and `<stem>.svg`.
+/// Non-finite points are left out.
+///
+/// # Errors
+/// Drawing or file errors, naming the file.
+pub fn band_plot(
+    stem: &Path,
+    title: &str,
+    y_desc: &str,
+    series: &[Series<'_>],
+) -> anyhow::Result<()> {
+    static FONT_ONCE: Once = Once::new();
+    FONT_ONCE.call_once(|| {
+        // the embedded font is valid (checked by the tests); a failure would only lose PNG text
+        let _ = register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+    let svg = stem.with_extension("svg");
+    draw(
+        SVGBackend::new(&svg, SIZE).into_drawing_area(),
+        title,
+        y_desc,
+        series,
+    )
+    .map_err(|e| anyhow!("{e}"))
+    .with_context(|| format!("drawing {}", svg.display()))?;
+    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    draw(
+        BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(),
+        title,
+        y_desc,
+        series,
+    )
+    .map_err(|e| anyhow!("{e}"))
+    .context("drawing the PNG picture")?;
+    let png = stem.with_extension("png");
+    write_png(&png, &pixels).with_context(|| format!("writing {}", png.display()))
+}
+
+fn write_png(path: &Path, rgb: &[u8]) -> anyhow::Result<()> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut encoder = png::Encoder::new(file, SIZE.0, SIZE.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(())
+}
+
+fn y_range(series: &[Series<'_>]) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in series
+        .iter()
+        .flat_map(|s| s.2.iter().flat_map(|&(a, b, c)| [a, b, c]))
+        .filter(|v| v.is_finite())
+    {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-9 {
+        hi = lo + 1.0;
+    }
+    let pad = 0.05 * (hi - lo);
+    (lo - pad, hi + pad)
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    series: &[Series<'_>],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let n = series.iter().map(|s| s.2.len()).max().unwrap_or(1).max(2);
+    let (lo, hi) = y_range(series);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(1f64..n as f64, lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("queries")
+        .y_desc(y_desc)
+        .light_line_style(WHITE)
+        .draw()?;
+    for (label, color, pts) in series {
+        let finite: Vec<(f64, (f64, f64, f64))> = pts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.0.is_finite() && p.1.is_finite() && p.2.is_finite())
+            .map(|(i, &p)| ((i + 1) as f64, p))
+            .collect();
+        if finite.is_empty() {
+            continue;
+        }
+        let band: Vec<(f64, f64)> = finite
+            .iter()
+            .map(|&(x, p)| (x, p.2))
+            .chain(finite.iter().rev().map(|&(x, p)| (x, p.0)))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
+        let color = *color;
+        chart
+            .draw_series(LineSeries::new(
+                finite.iter().map(|&(x, p)| (x, p.1)),
+                color.stroke_width(2),
+            ))?
+            .label(*label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_a_png_and_an_svg_with_every_drawn_series() {
+        let dir = std::env::temp_dir().join(format!("lso-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let stem = dir.join("curve");
+        band_plot(
+            &stem,
+            "a < b",
+            "area",
+            &[
+                (
+                    "ours",
+                    RGBColor(31, 119, 180),
+                    vec![(0.0, 1.0, 2.0), (1.0, 2.0, 3.0)],
+                ),
+                (
+                    "paper",
+                    RGBColor(136, 136, 136),
+                    vec![(f64::NAN, f64::NAN, f64::NAN)],
+                ),
+            ],
+        )
+        .unwrap();
+        let svg = std::fs::read_to_string(stem.with_extension("svg")).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("a &lt; b"));
+        assert!(svg.contains("ours") && !svg.contains("paper"));
+        let png = std::fs::read(stem.with_extension("png")).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let reader = decoder.read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), SIZE);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn embedded_font_is_valid() {
+        assert!(register_font("sans-serif", FontStyle::Normal, FONT).is_ok());
+    }
+}
