@@ -91,3 +91,42 @@ fn grid_search_needs_the_shapes_task_and_sane_settings() {
         .to_string();
     assert!(err.contains("task.model"), "{err}");
 }
+
+#[test]
+fn non_finite_latent_points_are_invalid_and_the_others_keep_their_images() {
+    use lso_core::{Decoded, GenerativeModel, Stage, stream_rng};
+    use lso_models::RetrainSettings;
+    use lso_tasks::shapes::ShapesModel;
+    let vae = ShapesVae::new(ConvVaeConfig::default(), 1.0, 3, &Device::flex());
+    let mut model = ShapesModel::new(
+        vae,
+        RetrainSettings {
+            batch_size: 16,
+            lr: 1e-3,
+        },
+    );
+    let mut rng = stream_rng(0, 0, Stage::Decode, 0);
+    let finite = ndarray::array![[0.5, -1.0], [2.0, 1.5]];
+    let expected = model.decode(finite.view(), &mut rng).unwrap();
+    let mixed = ndarray::array![
+        [0.5, -1.0],
+        [f64::NAN, 0.0],
+        [2.0, 1.5],
+        [0.0, f64::INFINITY]
+    ];
+    let got = model.decode(mixed.view(), &mut rng).unwrap();
+    assert_eq!(got.len(), 4);
+    let item = |d: &Decoded<BinaryImage>| match d {
+        Decoded::Item(image) => Some(image.to_text()),
+        Decoded::Invalid(_) => None,
+    };
+    assert_eq!(item(&got[0]), item(&expected[0]));
+    assert_eq!(item(&got[2]), item(&expected[1]));
+    assert!(item(&got[0]).is_some() && item(&got[2]).is_some());
+    for k in [1, 3] {
+        assert!(
+            matches!(&got[k], Decoded::Invalid(why) if why.contains(&format!("latent point {k}"))),
+            "{k}"
+        );
+    }
+}

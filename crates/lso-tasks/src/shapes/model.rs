@@ -66,16 +66,24 @@ impl GenerativeModel for ShapesModel {
             .flat_map(|(r, _)| r.iter().map(|&v| v as f32).collect::<Vec<_>>())
             .collect();
         let probabilities = self.vae.decode(&rows)?;
+        let n_finite = finite.iter().filter(|&&ok| ok).count();
+        if probabilities.len() != n_finite * PIXELS {
+            return Err(format!(
+                "the decoder returned {} pixel values for {n_finite} latent points",
+                probabilities.len()
+            )
+            .into());
+        }
+        // one decoded image per finite row, in order
         let mut images = probabilities
             .chunks(PIXELS)
             .map(BinaryImage::from_probabilities);
         Ok(finite
             .iter()
             .enumerate()
-            .map(|(i, ok)| match (ok, images.next()) {
-                (true, Some(image)) => Decoded::Item(image),
-                _ if *ok => Decoded::Invalid("the decoder returned too few images".into()),
-                _ => Decoded::Invalid(format!("latent point {i} is not finite")),
+            .map(|(i, &ok)| match ok.then(|| images.next()).flatten() {
+                Some(image) => Decoded::Item(image),
+                None => Decoded::Invalid(format!("latent point {i} is not finite")),
             })
             .collect())
     }
