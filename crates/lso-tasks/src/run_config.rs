@@ -171,95 +171,75 @@ impl CheckedRun {
         observer: &mut dyn Observer,
     ) -> Result<RunSummary, TaskError> {
         let toml = self.resolved_toml();
-        let settings = &self.settings;
+        let job = Job {
+            settings: &self.settings,
+            dir,
+            toml: &toml,
+            observer,
+        };
         match (&self.config.task, self.config.strategy) {
             (TaskConfig::Synthetic(c), strategy) => {
                 let t = c.build("task.")?;
-                match strategy {
-                    StrategyConfig::Sample => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        PriorSampling,
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                    StrategyConfig::GpEi(g) => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        GpEiProposer::new(g),
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                    StrategyConfig::Grid(_) => Err(grid_needs_shapes().into()),
-                }
+                job.common(t.model, t.objective, t.data, strategy)
             }
             (TaskConfig::Chem(c), strategy) => {
                 let t = c.build("task.")?;
-                match strategy {
-                    StrategyConfig::Sample => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        PriorSampling,
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                    StrategyConfig::GpEi(g) => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        GpEiProposer::new(g),
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                    StrategyConfig::Grid(_) => Err(grid_needs_shapes().into()),
-                }
+                job.common(t.model, t.objective, t.data, strategy)
+            }
+            (TaskConfig::Shapes(c), StrategyConfig::Grid(grid)) => {
+                let t = c.build("task.")?;
+                job.go(t.model, t.objective, grid, t.data)
             }
             (TaskConfig::Shapes(c), strategy) => {
                 let t = c.build("task.")?;
-                match strategy {
-                    StrategyConfig::Sample => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        PriorSampling,
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                    StrategyConfig::GpEi(g) => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        GpEiProposer::new(g),
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                    StrategyConfig::Grid(g) => go(
-                        settings,
-                        t.model,
-                        t.objective,
-                        g,
-                        t.data,
-                        dir,
-                        &toml,
-                        observer,
-                    ),
-                }
+                job.common(t.model, t.objective, t.data, strategy)
             }
+        }
+    }
+}
+
+/// Where and how a checked run goes.
+struct Job<'a> {
+    settings: &'a LoopSettings,
+    dir: &'a Path,
+    toml: &'a str,
+    observer: &'a mut dyn Observer,
+}
+
+impl Job<'_> {
+    /// Run one task with one proposer.
+    fn go<M, O, P>(
+        self,
+        model: M,
+        objective: O,
+        proposer: P,
+        data: Dataset<M::Item>,
+    ) -> Result<RunSummary, TaskError>
+    where
+        M: GenerativeModel,
+        O: Objective<M::Item>,
+        P: Proposer<M>,
+    {
+        let mut run = Run::new(self.settings.clone(), model, objective, proposer, data);
+        Ok(run.execute(self.dir, self.toml, self.observer)?)
+    }
+
+    /// Run one task with a strategy every task has (prior sampling, GP-EI).
+    fn common<M, O>(
+        self,
+        model: M,
+        objective: O,
+        data: Dataset<M::Item>,
+        strategy: StrategyConfig,
+    ) -> Result<RunSummary, TaskError>
+    where
+        M: GenerativeModel,
+        O: Objective<M::Item>,
+    {
+        match strategy {
+            StrategyConfig::Sample => self.go(model, objective, PriorSampling, data),
+            StrategyConfig::GpEi(g) => self.go(model, objective, GpEiProposer::new(g), data),
+            StrategyConfig::Grid(_) => Err(grid_needs_shapes().into()),
         }
     }
 }
@@ -270,27 +250,6 @@ fn grid_needs_shapes() -> lso_core::ConfigError {
         "grid",
         "grid search ranks decoded images by area: it needs the shapes task",
     )
-}
-
-/// Run one task with one proposer.
-#[allow(clippy::too_many_arguments)]
-fn go<M, O, P>(
-    settings: &LoopSettings,
-    model: M,
-    objective: O,
-    proposer: P,
-    data: Dataset<M::Item>,
-    dir: &Path,
-    toml: &str,
-    observer: &mut dyn Observer,
-) -> Result<RunSummary, TaskError>
-where
-    M: GenerativeModel,
-    O: Objective<M::Item>,
-    P: Proposer<M>,
-{
-    let mut run = Run::new(settings.clone(), model, objective, proposer, data);
-    Ok(run.execute(dir, toml, observer)?)
 }
 
 #[cfg(test)]
