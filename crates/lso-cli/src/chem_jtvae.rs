@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use burn::tensor::Device;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lso_jtvae::{DecodeOptions, DecodeOutcome, Jtvae};
@@ -27,6 +26,8 @@ pub struct ModelArgs {
     /// shipped in the repository.
     #[arg(long)]
     model: Option<PathBuf>,
+    #[command(flatten)]
+    device: crate::device_arg::DeviceArg,
 }
 
 /// Options of the commands that decode.
@@ -126,7 +127,7 @@ fn load(args: &ModelArgs) -> anyhow::Result<Jtvae> {
         .model
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
-    Jtvae::load(&dir, Device::flex())
+    Jtvae::load(&dir, args.device.device()?)
         .with_context(|| format!("loading the JT-VAE model in {}", dir.display()))
 }
 

@@ -10,6 +10,7 @@ use lso_core::{Observer, QueryRecord, RoundRecord};
 use lso_tasks::RunConfig;
 
 mod chem_jtvae;
+mod device_arg;
 mod shapes_manifold;
 mod train_jtvae;
 mod train_shapes;
@@ -35,11 +36,15 @@ enum Command {
         /// The run directory (created if missing).
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        device: device_arg::DeviceArg,
     },
     /// Resume the run in a directory with the config stored there.
     Resume {
         /// The run directory.
         dir: PathBuf,
+        #[command(flatten)]
+        device: device_arg::DeviceArg,
     },
     /// Train a generative model.
     #[command(subcommand)]
@@ -113,8 +118,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run { config, out } => optimise(&config, &out),
-        Command::Resume { dir } => optimise(&dir.join("config.toml"), &dir),
+        Command::Run {
+            config,
+            out,
+            device,
+        } => optimise(&config, &out, &device),
+        Command::Resume { dir, device } => optimise(&dir.join("config.toml"), &dir, &device),
         Command::Train(TrainCommand::Jtvae(args)) => args.run(),
         Command::Train(TrainCommand::Shapes(args)) => args.run(),
         Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
@@ -177,12 +186,13 @@ fn chem_props(input: &Path, output: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn optimise(config_path: &Path, out: &Path) -> anyhow::Result<()> {
+fn optimise(config_path: &Path, out: &Path, device: &device_arg::DeviceArg) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(config_path)
         .with_context(|| format!("reading config {}", config_path.display()))?;
     let checked = RunConfig::from_toml(&text)
         .and_then(RunConfig::check)
-        .with_context(|| format!("config {}", config_path.display()))?;
+        .with_context(|| format!("config {}", config_path.display()))?
+        .with_device(device.device()?);
     let mut progress = Progress::default();
     let summary = checked
         .execute(out, &mut progress)

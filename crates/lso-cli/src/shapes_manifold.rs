@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use burn::tensor::Device;
 use lso_models::{PIXELS, ShapesVae};
 
 /// Arguments of `lso shapes manifold`.
@@ -22,6 +21,8 @@ pub struct Manifold {
     /// Half-width of the latent square.
     #[arg(long, default_value_t = 3.0)]
     bound: f64,
+    #[command(flatten)]
+    device: crate::device_arg::DeviceArg,
 }
 
 /// Pixels between tiles.
@@ -42,7 +43,7 @@ impl Manifold {
             "--bound must be a positive number, got {}",
             self.bound
         );
-        let vae = ShapesVae::load(&self.model, &Device::flex())
+        let vae = ShapesVae::load(&self.model, &self.device.device()?)
             .with_context(|| format!("loading {}", self.model.display()))?;
         anyhow::ensure!(
             vae.latent_dim() == 2,

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use lso_jtvae::{ClusterSet, JtvaeConfig, TrainSettings, Trainer, Vocabulary, build_examples};
 
@@ -45,6 +44,8 @@ pub struct TrainJtvae {
     /// Stop after this many steps in this invocation (the run can be resumed later).
     #[arg(long)]
     max_steps: Option<usize>,
+    #[command(flatten)]
+    device: crate::device_arg::DeviceArg,
 }
 
 impl TrainJtvae {
@@ -86,7 +87,7 @@ impl TrainJtvae {
             depth_graph: 3,
             vocab_size: clusters.len(),
         };
-        let device = Device::flex().autodiff();
+        let device = self.device.device()?.autodiff();
         let mut trainer = Trainer::open(&self.out, settings, config, clusters, examples, &device)?;
         if trainer.fresh_optimizer() {
             eprintln!(

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use lso_models::{PretrainSettings, ShapesPretrainer};
 use lso_tasks::shapes::{BinaryImage, paper_dataset};
@@ -27,6 +26,8 @@ pub struct TrainShapes {
     /// Stop after this many steps in this invocation (the run can be resumed later).
     #[arg(long)]
     max_steps: Option<usize>,
+    #[command(flatten)]
+    device: crate::device_arg::DeviceArg,
 }
 
 impl TrainShapes {
@@ -42,7 +43,8 @@ impl TrainShapes {
             checkpoint_every: self.checkpoint_every,
             ..PretrainSettings::default()
         };
-        let mut trainer = ShapesPretrainer::open(&self.out, settings, pixels, &Device::flex())?;
+        let mut trainer =
+            ShapesPretrainer::open(&self.out, settings, pixels, &self.device.device()?)?;
         let bar = ProgressBar::new(trainer.total_steps() as u64);
         bar.set_style(
             ProgressStyle::with_template(

@@ -11,11 +11,13 @@
 //! default; add `.autodiff()` for training).
 
 mod conv_vae;
+mod device;
 mod error;
 mod shapes_train;
 mod shapes_vae;
 
 pub use conv_vae::{ConvVae, ConvVaeConfig, ElboTerms};
+pub use device::{DEVICE_NAMES, device};
 pub use error::ModelError;
 pub use shapes_train::{PretrainSettings, PretrainStep, ShapesPretrainer};
 pub use shapes_vae::{FORMAT_VERSION, PIXELS, RetrainSettings, ShapesVae};

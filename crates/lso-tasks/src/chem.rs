@@ -89,13 +89,13 @@ impl ChemConfig {
         Ok(())
     }
 
-    /// Load the model and score the starting molecules (in parallel).
+    /// Load the model onto `device` and score the starting molecules (in parallel).
     ///
     /// # Errors
     /// A [`ConfigError`] naming the key whose file cannot be used.
-    pub fn build(&self, prefix: &str) -> Result<ChemTask, ConfigError> {
+    pub fn build(&self, prefix: &str, device: &Device) -> Result<ChemTask, ConfigError> {
         self.check(prefix)?;
-        let mut model = Jtvae::load(&self.model, Device::flex()).map_err(|e| {
+        let mut model = Jtvae::load(&self.model, device.clone()).map_err(|e| {
             ConfigError::new(
                 format!("{prefix}model"),
                 self.model.display(),

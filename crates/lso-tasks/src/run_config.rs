@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use burn::tensor::Device;
+
 use lso_core::{
     Dataset, GenerativeModel, LoopConfig, LoopSettings, Objective, Observer, PriorSampling,
     Proposer, Run, RunSummary,
@@ -139,6 +141,7 @@ impl RunConfig {
         Ok(CheckedRun {
             config: self,
             settings,
+            device: Device::flex(),
         })
     }
 }
@@ -148,9 +151,19 @@ impl RunConfig {
 pub struct CheckedRun {
     config: RunConfig,
     settings: LoopSettings,
+    device: Device,
 }
 
 impl CheckedRun {
+    /// Run the task's neural networks on `device` (default: burn's `flex` CPU backend; see
+    /// [`lso_models::device`]). The device is not part of the run's identity: a run started on
+    /// one device resumes on another (numbers may then differ in the last bits).
+    #[must_use]
+    pub fn with_device(mut self, device: Device) -> Self {
+        self.device = device;
+        self
+    }
+
     /// The config as given.
     pub fn config(&self) -> &RunConfig {
         &self.config
@@ -183,15 +196,15 @@ impl CheckedRun {
                 job.common(t.model, t.objective, t.data, strategy)
             }
             (TaskConfig::Chem(c), strategy) => {
-                let t = c.build("task.")?;
+                let t = c.build("task.", &self.device)?;
                 job.common(t.model, t.objective, t.data, strategy)
             }
             (TaskConfig::Shapes(c), StrategyConfig::Grid(grid)) => {
-                let t = c.build("task.")?;
+                let t = c.build("task.", &self.device)?;
                 job.go(t.model, t.objective, grid, t.data)
             }
             (TaskConfig::Shapes(c), strategy) => {
-                let t = c.build("task.")?;
+                let t = c.build("task.", &self.device)?;
                 job.common(t.model, t.objective, t.data, strategy)
             }
         }

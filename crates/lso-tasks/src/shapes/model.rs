@@ -179,13 +179,13 @@ impl ShapesConfig {
         Ok(())
     }
 
-    /// Load the model and generate the data.
+    /// Load the model onto `device` and generate the data.
     ///
     /// # Errors
     /// A [`ConfigError`] naming the key whose value cannot be used.
-    pub fn build(&self, prefix: &str) -> Result<ShapesTask, ConfigError> {
+    pub fn build(&self, prefix: &str, device: &Device) -> Result<ShapesTask, ConfigError> {
         self.check(prefix)?;
-        let vae = ShapesVae::load(&self.model, &Device::flex()).map_err(|e| {
+        let vae = ShapesVae::load(&self.model, device).map_err(|e| {
             ConfigError::new(
                 format!("{prefix}model"),
                 self.model.display(),
