@@ -102,8 +102,11 @@ fn draw<DB: DrawingBackend>(
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(1f64..n as f64, lo..hi)?;
+    let y_digits = if hi - lo >= 50.0 { 0 } else { 2 };
     chart
         .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.y_digits$}"))
         .x_desc("queries")
         .y_desc(y_desc)
         .light_line_style(WHITE)

@@ -296,6 +296,46 @@ pub fn write(
     }
     // curves of the rank settings that have runs
     writeln!(md, "\n## Top-1 against queries\n")?;
+    const COLORS: [RGBColor; 6] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+    ];
+    let rank_settings: Vec<&String> = order
+        .iter()
+        .filter(|n| {
+            by_setting.contains_key(*n) && jobs.iter().any(|(s, _)| &s.name == *n && !s.baseline)
+        })
+        .collect();
+    if rank_settings.len() > 1 {
+        let series: Vec<plot::Series<'_>> = rank_settings
+            .iter()
+            .zip(COLORS.iter().cycle())
+            .map(|(name, color)| {
+                let curves: Vec<Vec<f64>> = by_setting[*name]
+                    .iter()
+                    .map(|(_, d)| running_best(&d.values))
+                    .collect();
+                (name.as_str(), *color, bands(&curves))
+            })
+            .collect();
+        plot::band_plot(
+            &docs.join("top1_rank_settings"),
+            &format!("our rank-weighting settings: top-1 {objective}"),
+            objective,
+            &series,
+        )?;
+        writeln!(
+            md,
+            "All our rank-weighting settings together (`k_inf/r_1000000` is standard LSO):\n\n\
+             ![rank settings]({0}/top1_rank_settings.png) ([SVG]({0}/top1_rank_settings.svg))\n",
+            docs.file_name()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+        )?;
+    }
     writeln!(
         md,
         "Median over seeds (line) and quartiles (band) of the best value found so far; ours in \
