@@ -294,7 +294,10 @@ pub fn write(
             "| `{name}` | {n} | {qmin} | {ours} | {med} | {off} | {off_med} |"
         )?;
     }
-    // curves of the rank settings that have runs
+    // curves of the rank settings that have runs, linked relative to the report
+    let rel = docs
+        .file_name()
+        .map_or(String::new(), |f| f.to_string_lossy().into_owned());
     writeln!(md, "\n## Top-1 against queries\n")?;
     const COLORS: [RGBColor; 6] = [
         RGBColor(31, 119, 180),
@@ -331,9 +334,7 @@ pub fn write(
         writeln!(
             md,
             "All our rank-weighting settings together (`k_inf/r_1000000` is standard LSO):\n\n\
-             ![rank settings]({0}/top1_rank_settings.png) ([SVG]({0}/top1_rank_settings.svg))\n",
-            docs.file_name()
-                .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+             ![rank settings]({rel}/top1_rank_settings.png) ([SVG]({rel}/top1_rank_settings.svg))\n"
         )?;
     }
     writeln!(
@@ -362,11 +363,7 @@ pub fn write(
         )?;
         writeln!(
             md,
-            "![{name}]({}/{file}.png) ([SVG]({}/{file}.svg))\n",
-            docs.file_name()
-                .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
-            docs.file_name()
-                .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+            "![{name}]({rel}/{file}.png) ([SVG]({rel}/{file}.svg))\n"
         )?;
     }
     writeln!(md, "## Wall time per run\n")?;
