@@ -171,20 +171,45 @@ fn col(v: &[f64]) -> Mat<f64> {
     Mat::from_fn(v.len(), 1, |i, _| v[i])
 }
 
+/// Parallelism of the large products and solves: faer's global setting (all cores by default).
+fn par() -> Par {
+    faer::get_global_parallelism()
+}
+
 fn solve_lower(l: &Mat<f64>, b: &mut Mat<f64>) {
-    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-        l.as_ref(),
-        b.as_mut(),
-        Par::Seq,
-    );
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(l.as_ref(), b.as_mut(), par());
 }
 
 fn solve_upper_t(l: &Mat<f64>, b: &mut Mat<f64>) {
     faer::linalg::triangular_solve::solve_upper_triangular_in_place(
         l.transpose(),
         b.as_mut(),
-        Par::Seq,
+        par(),
     );
+}
+
+/// `A Aᵀ`, computing one triangle and mirroring it (half the work of the full product).
+fn gram(a: &Mat<f64>) -> Mat<f64> {
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+    let m = a.nrows();
+    let mut g = Mat::<f64>::zeros(m, m);
+    matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        faer::Accum::Replace,
+        a.as_ref(),
+        BlockStructure::Rectangular,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        1.0,
+        par(),
+    );
+    for j in 0..m {
+        for i in 0..j {
+            g[(i, j)] = g[(j, i)];
+        }
+    }
+    g
 }
 
 /// Inverse of `L Lᵀ` from its factor.
@@ -230,7 +255,7 @@ fn evaluate(
     let mut a = kuf.clone();
     solve_lower(&l, &mut a);
     a *= faer::Scale(1.0 / sigma);
-    let aat = &a * a.transpose();
+    let aat = gram(&a);
     let ar = &a * col(&r);
     let mut b = aat.clone();
     for j in 0..m {
@@ -284,18 +309,28 @@ fn evaluate(
     solve_upper_t(&l, &mut w_uu); // L⁻ᵀ (L⁻ᵀ M)ᵀ = L⁻ᵀ M L⁻¹
     let w_uu = Mat::<f64>::from_fn(m, m, |i, j| 0.25 * (w_uu[(i, j)] + w_uu[(j, i)]));
     // W_uf = L⁻ᵀ Q
-    let n_mat = Mat::<f64>::from_fn(m, m, |i, j| {
+    // as (L⁻ᵀ N) A / σ + σ⁻² (L⁻ᵀ e) rᵀ: the solve on the m x m factor, not on the m x n product
+    let mut n_mat = Mat::<f64>::from_fn(m, m, |i, j| {
         let id = if i == j { 1.0 } else { 0.0 };
         id - b_inv[(i, j)] - e[(i, 0)] * e[(j, 0)]
     });
-    let mut w_uf = &n_mat * &a;
-    w_uf *= faer::Scale(1.0 / sigma);
+    solve_upper_t(&l, &mut n_mat);
+    let mut le = e.clone();
+    solve_upper_t(&l, &mut le);
+    let mut w_uf = Mat::<f64>::zeros(m, n);
+    faer::linalg::matmul::matmul(
+        w_uf.as_mut(),
+        faer::Accum::Replace,
+        n_mat.as_ref(),
+        a.as_ref(),
+        1.0 / sigma,
+        par(),
+    );
     for i in 0..n {
         for j in 0..m {
-            w_uf[(j, i)] += s2 * e[(j, 0)] * r[i];
+            w_uf[(j, i)] += s2 * le[(j, 0)] * r[i];
         }
     }
-    solve_upper_t(&l, &mut w_uf);
     let mut grad = vec![0.0; d + 3 + m * d];
     // log signal variance: every kernel entry scales with s²; Kff's diagonal is s² each
     let mut gs = 0.0;
@@ -453,14 +488,21 @@ fn unpack(v: &[f64], d: usize) -> (GpParams, Vec<f64>) {
 fn kmeans(x: &[f64], d: usize, mut centres: Vec<f64>, iters: usize) -> Vec<f64> {
     let n = x.len() / d;
     let m = centres.len() / d;
+    let xm = Mat::<f64>::from_fn(n, d, |i, t| x[i * d + t]);
     for _ in 0..iters {
         let mut sums = vec![0.0; m * d];
         let mut counts = vec![0usize; m];
+        // |x - c|² = |x|² - 2 x·c + |c|²; |x|² does not change the nearest centre
+        let cm = Mat::<f64>::from_fn(m, d, |j, t| centres[j * d + t]);
+        let c2: Vec<f64> = (0..m)
+            .map(|j| (0..d).map(|t| cm[(j, t)].powi(2)).sum())
+            .collect();
+        let xc = &xm * cm.transpose();
         for i in 0..n {
             let xi = &x[i * d..(i + 1) * d];
             let mut best = (f64::INFINITY, 0);
             for j in 0..m {
-                let dist: f64 = (0..d).map(|t| (xi[t] - centres[j * d + t]).powi(2)).sum();
+                let dist = c2[j] - 2.0 * xc[(i, j)];
                 if dist < best.0 {
                     best = (dist, j);
                 }
