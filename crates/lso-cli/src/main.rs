@@ -12,6 +12,7 @@ use lso_tasks::RunConfig;
 mod chem_jtvae;
 mod device_arg;
 mod shapes_manifold;
+mod train_expr;
 mod train_jtvae;
 mod train_shapes;
 
@@ -70,6 +71,8 @@ enum TrainCommand {
     Jtvae(train_jtvae::TrainJtvae),
     /// Pretrain the shapes VAE on the paper's 10,900 squares, generated in code (resumable).
     Shapes(train_shapes::TrainShapes),
+    /// Pretrain the grammar VAE on the paper's expressions, rank-weighted (resumable).
+    Expr(train_expr::TrainExpr),
 }
 
 #[derive(Subcommand)]
@@ -126,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resume { dir, device } => optimise(&dir.join("config.toml"), &dir, &device),
         Command::Train(TrainCommand::Jtvae(args)) => args.run(),
         Command::Train(TrainCommand::Shapes(args)) => args.run(),
+        Command::Train(TrainCommand::Expr(args)) => args.run(),
         Command::Chem(ChemCommand::Props { input, output }) => chem_props(&input, &output),
         Command::Chem(ChemCommand::Vocab { input, output }) => chem_vocab(&input, &output),
         Command::Chem(ChemCommand::Encode(args)) => args.run(),

@@ -3,6 +3,7 @@
 //! * [`synthetic`]: a task with no neural network (a linear generative model and an analytic
 //!   objective) that exercises the loop, its records and resume.
 //! * [`shapes`]: the paper's 2D shapes data and objective (the conv VAE follows).
+//! * [`expr`]: the paper's arithmetic-expression task: grammar, data and objective.
 //! * [`chem`]: the paper's chemistry task (JT-VAE, penalized logP).
 //! * [`GpEiProposer`]: the paper's optimisation strategy (a GP on latent codes, expected
 //!   improvement maximised from many starts).
@@ -13,6 +14,7 @@
 
 pub mod chem;
 mod error;
+pub mod expr;
 mod gp_ei;
 mod run_config;
 pub mod shapes;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::TaskError;
 use crate::chem::ChemConfig;
+use crate::expr::ExprConfig;
 use crate::shapes::{GridSearch, ShapesConfig};
 use crate::synthetic::SyntheticConfig;
 use crate::{GpEiConfig, GpEiProposer};
@@ -26,6 +27,8 @@ pub enum TaskConfig {
     Chem(ChemConfig),
     /// The paper's 2D shapes task ([`crate::shapes`]).
     Shapes(ShapesConfig),
+    /// The paper's arithmetic-expression task ([`crate::expr`]).
+    Expr(ExprConfig),
 }
 
 /// How latent points are proposed (`[strategy]`, selected by `kind`).
@@ -95,6 +98,7 @@ impl RunConfig {
             }
             TaskConfig::Chem(c) => c.check("task.")?,
             TaskConfig::Shapes(c) => c.check("task.")?,
+            TaskConfig::Expr(c) => c.check("task.")?,
         }
         if let StrategyConfig::Grid(g) = &self.strategy {
             if !matches!(self.task, TaskConfig::Shapes(_)) {
@@ -204,6 +208,10 @@ impl CheckedRun {
                 job.go(t.model, t.objective, grid, t.data)
             }
             (TaskConfig::Shapes(c), strategy) => {
+                let t = c.build("task.", &self.device)?;
+                job.common(t.model, t.objective, t.data, strategy)
+            }
+            (TaskConfig::Expr(c), strategy) => {
                 let t = c.build("task.", &self.device)?;
                 job.common(t.model, t.objective, t.data, strategy)
             }

@@ -1,0 +1,265 @@
+//! Pretraining the grammar VAE as the paper does (weighted loss after replication, Adam,
+//! learning rate dropping on plateaus), checkpointed after every epoch and resumable.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use burn::module::Module;
+use burn::tensor::Device;
+use lso_core::{TrainDir, epoch_order, step_seed};
+use lso_weighting::{Replicated, replicate};
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use crate::grammar_model::{EpochTrainer, Plateau};
+use crate::{
+    EpochReport, GRAMMAR_FORMAT_VERSION, GrammarModel, GrammarTrainSettings, GrammarVaeConfig,
+    ModelError, SequenceBatch,
+};
+
+/// Settings of a pretraining run (a run resumes only with the same settings).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GrammarPretrainSettings {
+    /// Seed of the initialisation, the epoch orders and the latent noise.
+    pub seed: u64,
+    /// Epochs (the paper: 50).
+    pub epochs: usize,
+    /// Sequences per step (the paper: 512).
+    pub batch_size: usize,
+    /// Initial Adam learning rate (1e-3).
+    pub lr: f64,
+    /// Learning-rate factor on a plateau (0.2).
+    pub plateau_factor: f64,
+    /// Epochs without improvement before it drops (1).
+    pub patience: usize,
+    /// Network sizes.
+    pub model: GrammarVaeConfig,
+}
+
+impl Default for GrammarPretrainSettings {
+    fn default() -> Self {
+        let t = GrammarTrainSettings::default();
+        Self {
+            seed: 0,
+            epochs: 50,
+            batch_size: t.batch_size,
+            lr: t.lr,
+            plateau_factor: t.plateau_factor,
+            patience: t.patience,
+            model: GrammarVaeConfig::default(),
+        }
+    }
+}
+
+impl GrammarPretrainSettings {
+    fn train(&self) -> GrammarTrainSettings {
+        GrammarTrainSettings {
+            batch_size: self.batch_size,
+            lr: self.lr,
+            plateau_factor: self.plateau_factor,
+            patience: self.patience,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    format_version: u32,
+    epoch: usize,
+    plateau: Plateau,
+}
+
+const LOG_HEADER: &str = "epoch\tsteps\tloss\treconstruction\tkl\tlr\tseconds";
+
+/// A pretraining run in a directory: `settings.json`, `checkpoint/` (model, optimiser state,
+/// progress), `train.tsv` (one row per epoch) and, at the end, `model/`.
+pub struct GrammarPretrainer {
+    run: TrainDir,
+    settings: GrammarPretrainSettings,
+    one_hot: Vec<f32>,
+    masks: Vec<f32>,
+    copies: Replicated,
+    trainer: EpochTrainer,
+    epoch: usize,
+    device: Device,
+}
+
+impl GrammarPretrainer {
+    /// Start a run in `dir` on one-hot sequences and masks (`n x max_len x productions`)
+    /// weighted by `weights`, or resume the one there (same settings and data size).
+    ///
+    /// # Errors
+    /// [`ModelError`] for file errors, data that do not fit or a checkpoint of another run.
+    pub fn open(
+        dir: &Path,
+        settings: GrammarPretrainSettings,
+        one_hot: Vec<f32>,
+        masks: Vec<f32>,
+        weights: &[f64],
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        let c = settings.model;
+        let w = c.max_len * c.productions;
+        let n = one_hot.len() / w.max(1);
+        if n == 0
+            || w == 0
+            || one_hot.len() != n * w
+            || masks.len() != one_hot.len()
+            || weights.len() != n
+            || settings.batch_size == 0
+        {
+            return Err(ModelError::Input(format!(
+                "{} one-hot values, {} mask values, {} weights, batch size {}: need whole \
+                 sequences of {w}, aligned, and a positive batch",
+                one_hot.len(),
+                masks.len(),
+                weights.len(),
+                settings.batch_size
+            )));
+        }
+        let copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
+        let weight_sum: f64 = weights.iter().sum();
+        let run = TrainDir::open(
+            dir,
+            &serde_json::json!({"train": settings, "sequences": n, "weight_sum": weight_sum}),
+        )?;
+        let ckpt = run.checkpoint_dir();
+        let state_path = ckpt.join("state.json");
+        let autodiff = device.clone().autodiff();
+        let (trainer, epoch) = if state_path.exists() {
+            let model = GrammarModel::load(&ckpt, &autodiff)?;
+            let state: State = serde_json::from_str(
+                &fs::read_to_string(&state_path).map_err(|e| ModelError::io(&state_path, &e))?,
+            )
+            .map_err(|e| ModelError::checkpoint(&state_path, e))?;
+            if state.format_version != GRAMMAR_FORMAT_VERSION {
+                return Err(ModelError::checkpoint(
+                    &state_path,
+                    format!("format version {}", state.format_version),
+                ));
+            }
+            let mut trainer =
+                EpochTrainer::new(model.network().clone().train(), c, settings.lr, &autodiff);
+            let optim_path = ckpt.join("optim.bpk");
+            trainer.optim = trainer
+                .optim
+                .load(&optim_path)
+                .map_err(|e| ModelError::checkpoint(&optim_path, format!("{e:?}")))?;
+            trainer.progress = state.plateau;
+            (trainer, state.epoch)
+        } else {
+            let model = GrammarModel::new(c, settings.seed, &autodiff);
+            (
+                EpochTrainer::new(model.network().clone().train(), c, settings.lr, &autodiff),
+                0,
+            )
+        };
+        run.trim_log(LOG_HEADER, epoch)?;
+        Ok(Self {
+            run,
+            settings,
+            one_hot,
+            masks,
+            copies,
+            trainer,
+            epoch,
+            device: device.clone(),
+        })
+    }
+
+    /// Completed epochs.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Epochs of the run.
+    pub fn total_epochs(&self) -> usize {
+        self.settings.epochs
+    }
+
+    /// Run up to `max_epochs` more epochs (or to the end), checkpointing after each;
+    /// `on_epoch` sees each epoch's report. At the end the model goes to `model/`. Returns
+    /// whether the run is complete.
+    ///
+    /// # Errors
+    /// [`ModelError`] for file errors or a diverged loss.
+    pub fn run(
+        &mut self,
+        max_epochs: usize,
+        mut on_epoch: impl FnMut(usize, &EpochReport),
+    ) -> Result<bool, ModelError> {
+        let log_path = self.run.log_path();
+        let mut log = self.run.append_log()?;
+        let bs = self.settings.batch_size;
+        let train = self.settings.train();
+        let mut done = 0;
+        while self.epoch < self.settings.epochs && done < max_epochs {
+            let t0 = std::time::Instant::now();
+            let order = epoch_order(self.settings.seed, self.epoch, self.copies.len());
+            let mut rng =
+                rand_chacha::ChaCha8Rng::seed_from_u64(step_seed(self.settings.seed, self.epoch));
+            let report = self.trainer.epoch(
+                SequenceBatch {
+                    one_hot: &self.one_hot,
+                    masks: &self.masks,
+                },
+                &self.copies,
+                &order,
+                usize::MAX,
+                bs,
+                &mut rng,
+            )?;
+            self.trainer.plateau(&report, &train);
+            self.epoch += 1;
+            done += 1;
+            writeln!(
+                log,
+                "{}\t{}\t{:.5}\t{:.5}\t{:.5}\t{:.3e}\t{:.2}",
+                self.epoch,
+                report.steps,
+                report.loss,
+                report.reconstruction,
+                report.kl,
+                report.lr,
+                t0.elapsed().as_secs_f64()
+            )
+            .map_err(|e| ModelError::io(&log_path, &e))?;
+            on_epoch(self.epoch, &report);
+            self.checkpoint()?;
+        }
+        let complete = self.epoch >= self.settings.epochs;
+        if complete {
+            self.model().save(&self.run.path().join("model"))?;
+        }
+        Ok(complete)
+    }
+
+    /// The network as it is now (on the inference device).
+    pub fn model(&self) -> GrammarModel {
+        GrammarModel::from_network(
+            self.trainer.model.valid(),
+            self.settings.model,
+            &self.device,
+        )
+    }
+
+    fn checkpoint(&self) -> Result<(), ModelError> {
+        self.run.write_checkpoint(|tmp| {
+            self.model().save(tmp)?;
+            self.trainer
+                .optim
+                .save(tmp.join("optim.bpk"))
+                .map_err(|e| ModelError::checkpoint(tmp, format!("{e:?}")))?;
+            let state = State {
+                format_version: GRAMMAR_FORMAT_VERSION,
+                epoch: self.epoch,
+                plateau: self.trainer.progress,
+            };
+            let path = tmp.join("state.json");
+            fs::write(&path, serde_json::to_string(&state).unwrap_or_default())
+                .map_err(|e| ModelError::io(&path, &e))
+        })
+    }
+}
