@@ -157,7 +157,8 @@ where
 
 /// [`minimise_bounded`] for objectives whose value is much cheaper than their gradient:
 /// `f(x, false)` may return an empty gradient; line-search trials ask for the value only and the
-/// gradient is computed once a trial is accepted.
+/// gradient is computed once a trial is accepted (unless `f(x, false)` returned it already:
+/// [`minimise_bounded`] evaluates each trial once).
 ///
 /// # Errors
 /// As [`minimise_bounded`].
@@ -225,11 +226,16 @@ where
             if step.iter().all(|v| *v == 0.0) {
                 break;
             }
-            let (ft, _) = f(&trial, false);
+            let (ft, trial_grad) = f(&trial, false);
             evaluations += 1;
             if ft.is_finite() && ft <= fx + 1e-4 * decrease {
-                let (ft, gt) = f(&trial, true);
-                evaluations += 1;
+                // an objective that returned its gradient with the value is not asked again
+                let (ft, gt) = if trial_grad.len() == d {
+                    (ft, trial_grad)
+                } else {
+                    evaluations += 1;
+                    f(&trial, true)
+                };
                 if ft.is_finite() && gt.len() == d && gt.iter().all(|v| v.is_finite()) {
                     accepted = Some((trial, ft, gt, step));
                     break;
