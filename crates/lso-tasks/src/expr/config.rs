@@ -36,7 +36,7 @@ pub struct ExprConfig {
 impl Default for ExprConfig {
     fn default() -> Self {
         Self {
-            model: PathBuf::from("pretrain/expr/model"),
+            model: PathBuf::from("pretrain/expr/k_1e-3/model"),
             expressions: PathBuf::from("data/expr/equation2_15_dataset.txt"),
             scores: PathBuf::from("data/expr/scores_all.tsv"),
             ignore_percentile: 50.0,
