@@ -50,4 +50,4 @@ pub use record::{
 pub use run::{Run, RunSummary};
 pub use seed::{Stage, StreamRng, stream_rng};
 pub use summary::top_k_mean;
-pub use train_dir::{TrainDir, TrainDirError, epoch_order, step_seed};
+pub use train_dir::{StepState, TrainDir, TrainDirError, epoch_order, step_seed};

@@ -38,6 +38,20 @@ impl TrainDirError {
     }
 }
 
+/// Progress of a step-counted training run, saved as `state.json` in every checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StepState {
+    /// Layout version of the checkpoint.
+    pub format_version: u32,
+    /// Completed optimisation steps.
+    pub step: usize,
+    /// Steps per epoch.
+    pub steps_per_epoch: usize,
+}
+
+/// File name of a checkpoint's progress.
+const STATE_FILE: &str = "state.json";
+
 /// A training run's directory.
 #[derive(Debug, Clone)]
 pub struct TrainDir {
@@ -83,6 +97,40 @@ impl TrainDir {
     /// The current checkpoint's directory (`checkpoint/`; absent before the first one).
     pub fn checkpoint_dir(&self) -> PathBuf {
         self.dir.join("checkpoint")
+    }
+
+    /// The progress saved with the current checkpoint (`checkpoint/state.json`), or `None`
+    /// before the first checkpoint.
+    ///
+    /// # Errors
+    /// [`TrainDirError::Io`] when it cannot be read, [`TrainDirError::Mismatch`] when it does
+    /// not parse as `T`.
+    pub fn read_state<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, TrainDirError> {
+        let path = self.checkpoint_dir().join(STATE_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = fs::read_to_string(&path).map_err(|e| TrainDirError::io(&path, &e))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| TrainDirError::Mismatch {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Write `state` as `state.json` into `dir`, a checkpoint being written by
+    /// [`TrainDir::write_checkpoint`].
+    ///
+    /// # Errors
+    /// [`TrainDirError::Io`] when it cannot be written.
+    pub fn write_state<T: serde::Serialize>(dir: &Path, state: &T) -> Result<(), TrainDirError> {
+        let path = dir.join(STATE_FILE);
+        let text = serde_json::to_string(state).map_err(|e| TrainDirError::Mismatch {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        fs::write(&path, text).map_err(|e| TrainDirError::io(&path, &e))
     }
 
     /// The step log, `train.tsv`.

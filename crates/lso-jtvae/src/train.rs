@@ -53,15 +53,7 @@ impl Default for TrainSettings {
 }
 
 /// Progress of a run, saved with every checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TrainState {
-    /// Layout version.
-    pub format_version: u32,
-    /// Completed optimisation steps.
-    pub step: usize,
-    /// Steps per epoch.
-    pub steps_per_epoch: usize,
-}
+pub type TrainState = lso_core::StepState;
 
 /// Metrics of one step, as logged.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -251,7 +243,7 @@ impl Trainer {
             .init();
         let ckpt = run.checkpoint_dir();
         let mut restored = false;
-        let (model, state) = if ckpt.join("state.json").exists() {
+        let (model, state) = if let Some(state) = run.read_state::<TrainState>()? {
             let (model, found, _) = load_model(&ckpt, device)?;
             if found != config {
                 return Err(JtvaeError::Checkpoint {
@@ -259,13 +251,6 @@ impl Trainer {
                     reason: "model sizes differ from this run's".into(),
                 });
             }
-            let sp = ckpt.join("state.json");
-            let state: TrainState =
-                serde_json::from_str(&fs::read_to_string(&sp).map_err(|e| io_error(&sp, &e))?)
-                    .map_err(|e| JtvaeError::Checkpoint {
-                        path: sp.display().to_string(),
-                        reason: e.to_string(),
-                    })?;
             let optim_path = ckpt.join("optim.bpk");
             if optim_path.exists() {
                 optim = optim
@@ -427,12 +412,7 @@ impl Trainer {
                     path: tmp.display().to_string(),
                     reason: format!("{e:?}"),
                 })?;
-            write_file(
-                &tmp.join("state.json"),
-                serde_json::to_string(&self.state)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            )
+            Ok(TrainDir::write_state(tmp, &self.state)?)
         })
     }
 }

@@ -1,7 +1,6 @@
 //! Pretraining the grammar VAE as the paper does (weighted loss after replication, Adam,
 //! learning rate dropping on plateaus), checkpointed after every epoch and resumable.
 
-use std::fs;
 use std::io::Write;
 use std::path::Path;
 
@@ -126,17 +125,12 @@ impl GrammarPretrainer {
             &serde_json::json!({"train": settings, "sequences": n, "weight_sum": weight_sum}),
         )?;
         let ckpt = run.checkpoint_dir();
-        let state_path = ckpt.join("state.json");
         let autodiff = device.clone().autodiff();
-        let (trainer, epoch) = if state_path.exists() {
+        let (trainer, epoch) = if let Some(state) = run.read_state::<State>()? {
             let model = GrammarModel::load(&ckpt, &autodiff)?;
-            let state: State = serde_json::from_str(
-                &fs::read_to_string(&state_path).map_err(|e| ModelError::io(&state_path, &e))?,
-            )
-            .map_err(|e| ModelError::checkpoint(&state_path, e))?;
             if state.format_version != GRAMMAR_FORMAT_VERSION {
                 return Err(ModelError::checkpoint(
-                    &state_path,
+                    &ckpt.join("state.json"),
                     format!("format version {}", state.format_version),
                 ));
             }
@@ -257,9 +251,7 @@ impl GrammarPretrainer {
                 epoch: self.epoch,
                 plateau: self.trainer.progress,
             };
-            let path = tmp.join("state.json");
-            fs::write(&path, serde_json::to_string(&state).unwrap_or_default())
-                .map_err(|e| ModelError::io(&path, &e))
+            Ok(TrainDir::write_state(tmp, &state)?)
         })
     }
 }

@@ -1,12 +1,11 @@
 //! Pretraining the shapes VAE with the paper's KL schedule, checkpoints, resume and a TSV log.
 
-use std::fs;
 use std::io::Write;
 use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::Device;
-use lso_core::{TrainDir, epoch_order, step_seed};
+use lso_core::{StepState, TrainDir, epoch_order, step_seed};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
@@ -73,14 +72,6 @@ impl PretrainSettings {
     }
 }
 
-/// Progress of a run, saved with every checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-struct PretrainState {
-    format_version: u32,
-    step: usize,
-    steps_per_epoch: usize,
-}
-
 /// Metrics of one step, as logged.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PretrainStep {
@@ -109,7 +100,7 @@ pub struct ShapesPretrainer {
     settings: PretrainSettings,
     pixels: Vec<f32>,
     trainer: StepTrainer,
-    state: PretrainState,
+    state: StepState,
 }
 
 impl ShapesPretrainer {
@@ -136,13 +127,8 @@ impl ShapesPretrainer {
         let steps_per_epoch = n.div_ceil(settings.batch_size);
         let ckpt = run.checkpoint_dir();
         let autodiff = device.clone().autodiff();
-        let state_path = ckpt.join("state.json");
-        let (trainer, state) = if state_path.exists() {
+        let (trainer, state) = if let Some(state) = run.read_state::<StepState>()? {
             let (model, _) = load_model(&ckpt, &autodiff)?;
-            let state: PretrainState = serde_json::from_str(
-                &fs::read_to_string(&state_path).map_err(|e| ModelError::io(&state_path, &e))?,
-            )
-            .map_err(|e| ModelError::checkpoint(&state_path, e))?;
             let mut trainer = StepTrainer::new(model.train(), &autodiff);
             let optim_path = ckpt.join("optim.bpk");
             trainer.optim = trainer
@@ -154,7 +140,7 @@ impl ShapesPretrainer {
             let vae = ShapesVae::new(ConvVaeConfig::default(), 0.0, settings.seed, &autodiff);
             (
                 StepTrainer::new(vae.model().clone().train(), &autodiff),
-                PretrainState {
+                StepState {
                     format_version: FORMAT_VERSION,
                     step: 0,
                     steps_per_epoch,
@@ -276,12 +262,7 @@ impl ShapesPretrainer {
                 .optim
                 .save(tmp.join("optim.bpk"))
                 .map_err(|e| ModelError::checkpoint(tmp, format!("{e:?}")))?;
-            let state_path = tmp.join("state.json");
-            fs::write(
-                &state_path,
-                serde_json::to_string(&self.state).unwrap_or_default(),
-            )
-            .map_err(|e| ModelError::io(&state_path, &e))
+            Ok(TrainDir::write_state(tmp, &self.state)?)
         })
     }
 }
