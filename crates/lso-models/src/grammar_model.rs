@@ -13,6 +13,7 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use crate::shapes_vae::{check_values, tensor_values};
 use crate::{GrammarVae, GrammarVaeConfig, ModelError};
 
 /// Version of the grammar model directory layout (`config.json` + `model.bpk`).
@@ -145,7 +146,7 @@ impl GrammarModel {
     /// [`ModelError::Input`] for a length that is not whole sequences or non-finite values.
     pub fn encode(&self, one_hot: &[f32]) -> Result<Vec<f32>, ModelError> {
         let w = self.width();
-        check(one_hot, w, "one-hot sequences")?;
+        check_values(one_hot, w, "one-hot sequences")?;
         let mut out = Vec::with_capacity(one_hot.len() / w * self.latent_dim());
         for chunk in one_hot.chunks(CHUNK * w) {
             let n = chunk.len() / w;
@@ -157,7 +158,7 @@ impl GrammarModel {
                 &self.device,
             );
             let (mean, _) = self.model.encode(x);
-            out.extend(values(mean.into_data())?);
+            out.extend(tensor_values(mean.into_data())?);
         }
         Ok(out)
     }
@@ -168,12 +169,12 @@ impl GrammarModel {
     /// [`ModelError::Input`] for a length that is not whole points or non-finite values.
     pub fn decode_logits(&self, z: &[f32]) -> Result<Vec<f32>, ModelError> {
         let d = self.latent_dim();
-        check(z, d, "latent points")?;
+        check_values(z, d, "latent points")?;
         let mut out = Vec::with_capacity(z.len() / d * self.width());
         for chunk in z.chunks(CHUNK * d) {
             let n = chunk.len() / d;
             let z = Tensor::<2>::from_data(TensorData::new(chunk.to_vec(), [n, d]), &self.device);
-            out.extend(values(
+            out.extend(tensor_values(
                 self.model.decode_logits(z, self.config.max_len).into_data(),
             )?);
         }
@@ -199,8 +200,8 @@ impl GrammarModel {
         rng: &mut R,
     ) -> Result<Vec<EpochReport>, ModelError> {
         let w = self.width();
-        check(data.one_hot, w, "one-hot sequences")?;
-        check(data.masks, w, "masks")?;
+        check_values(data.one_hot, w, "one-hot sequences")?;
+        check_values(data.masks, w, "masks")?;
         let n = data.one_hot.len() / w;
         if data.masks.len() != data.one_hot.len() || weights.len() != n {
             return Err(ModelError::Input(format!(
@@ -427,26 +428,4 @@ impl EpochTrainer {
             }
         }
     }
-}
-
-fn check(values: &[f32], width: usize, what: &str) -> Result<(), ModelError> {
-    if width == 0 || !values.len().is_multiple_of(width) {
-        return Err(ModelError::Input(format!(
-            "{what}: {} values is not a whole number of rows of {width}",
-            values.len()
-        )));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(ModelError::Input(format!(
-            "{what}: value {} of row {} is not finite",
-            i % width,
-            i / width
-        )));
-    }
-    Ok(())
-}
-
-fn values(data: TensorData) -> Result<Vec<f32>, ModelError> {
-    data.try_into_vec::<f32>()
-        .map_err(|e| ModelError::Input(format!("tensor data: {e:?}")))
 }

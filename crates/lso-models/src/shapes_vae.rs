@@ -254,7 +254,8 @@ impl StepTrainer {
     }
 }
 
-fn check_values(values: &[f32], width: usize, what: &str) -> Result<(), ModelError> {
+/// Values that are whole rows of `width` and finite, or an error naming the row.
+pub(crate) fn check_values(values: &[f32], width: usize, what: &str) -> Result<(), ModelError> {
     if width == 0 || !values.len().is_multiple_of(width) {
         return Err(ModelError::Input(format!(
             "{what}: {} values is not a whole number of rows of {width}",
@@ -271,7 +272,8 @@ fn check_values(values: &[f32], width: usize, what: &str) -> Result<(), ModelErr
     Ok(())
 }
 
-fn tensor_values(data: TensorData) -> Result<Vec<f32>, ModelError> {
+/// A tensor's values as `f32`.
+pub(crate) fn tensor_values(data: TensorData) -> Result<Vec<f32>, ModelError> {
     data.try_into_vec::<f32>()
         .map_err(|e| ModelError::Input(format!("tensor data: {e:?}")))
 }
