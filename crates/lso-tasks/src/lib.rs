@@ -15,6 +15,7 @@
 pub mod chem;
 mod error;
 pub mod expr;
+mod finite_rows;
 mod gp_ei;
 mod run_config;
 pub mod shapes;

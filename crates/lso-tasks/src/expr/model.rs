@@ -8,6 +8,7 @@ use lso_models::{Choice, Grammar, GrammarModel, GrammarTrainSettings, SequenceBa
 use ndarray::ArrayView2;
 
 use super::expression::{Expression, expression_grammar};
+use crate::finite_rows::decode_finite_rows;
 
 /// Decodes per latent point (the paper's `n_decode_attempts`).
 pub const DECODE_ATTEMPTS: usize = 5;
@@ -112,48 +113,34 @@ impl GenerativeModel for ExprModel {
         z: ArrayView2<'_, f64>,
         rng: &mut StreamRng,
     ) -> Result<Vec<Decoded<Expression>>, BoxError> {
-        let finite: Vec<bool> = z
-            .rows()
-            .into_iter()
-            .map(|r| r.iter().all(|v| v.is_finite() && v.abs() < 1e30))
-            .collect();
-        let rows: Vec<f32> = z
-            .rows()
-            .into_iter()
-            .zip(&finite)
-            .filter(|(_, ok)| **ok)
-            .flat_map(|(r, _)| r.iter().map(|&v| v as f32).collect::<Vec<_>>())
-            .collect();
-        let logits = self.vae.decode_logits(&rows)?;
         let width = self.grammar.max_len() * self.grammar.n_productions();
-        let mut per_point = logits.chunks(width);
-        let mut out = Vec::with_capacity(finite.len());
-        for (i, &ok) in finite.iter().enumerate() {
-            let Some(logits) = ok.then(|| per_point.next()).flatten() else {
-                out.push(Decoded::Invalid(format!("latent point {i} is not finite")));
-                continue;
-            };
-            let mut valid = Vec::new();
-            let mut last_error = String::new();
-            for _ in 0..DECODE_ATTEMPTS {
-                match self
-                    .grammar
-                    .decode(logits, Choice::Sample(&mut *rng))
-                    .map_err(|e| e.to_string())
-                    .and_then(|d| Expression::from_derivation(&self.grammar, &d))
-                {
-                    Ok(e) => valid.push(e),
-                    Err(e) => last_error = e,
+        let grammar = &self.grammar;
+        let vae = &self.vae;
+        decode_finite_rows(
+            z,
+            width,
+            |rows| Ok(vae.decode_logits(rows)?),
+            |_, logits| {
+                let mut valid = Vec::new();
+                let mut last_error = String::new();
+                for _ in 0..DECODE_ATTEMPTS {
+                    match grammar
+                        .decode(logits, Choice::Sample(&mut *rng))
+                        .map_err(|e| e.to_string())
+                        .and_then(|d| Expression::from_derivation(grammar, &d))
+                    {
+                        Ok(e) => valid.push(e),
+                        Err(e) => last_error = e,
+                    }
                 }
-            }
-            out.push(match majority(valid) {
-                Some(e) => Decoded::Item(e),
-                None => Decoded::Invalid(format!(
-                    "no valid expression in {DECODE_ATTEMPTS} decodes ({last_error})"
-                )),
-            });
-        }
-        Ok(out)
+                match majority(valid) {
+                    Some(e) => Decoded::Item(e),
+                    None => Decoded::Invalid(format!(
+                        "no valid expression in {DECODE_ATTEMPTS} decodes ({last_error})"
+                    )),
+                }
+            },
+        )
     }
 
     fn retrain(

@@ -9,6 +9,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::{AreaObjective, BinaryImage, paper_dataset};
+use crate::finite_rows::decode_finite_rows;
 
 /// The conv VAE over binary images: encoding gives latent means, decoding rounds the pixel
 /// probabilities at 0.5 (the paper's deterministic decoding), retraining draws weighted
@@ -53,39 +54,13 @@ impl GenerativeModel for ShapesModel {
         z: ArrayView2<'_, f64>,
         _rng: &mut StreamRng,
     ) -> Result<Vec<Decoded<BinaryImage>>, BoxError> {
-        let finite: Vec<bool> = z
-            .rows()
-            .into_iter()
-            .map(|r| r.iter().all(|v| v.is_finite() && v.abs() < 1e30))
-            .collect();
-        let rows: Vec<f32> = z
-            .rows()
-            .into_iter()
-            .zip(&finite)
-            .filter(|(_, ok)| **ok)
-            .flat_map(|(r, _)| r.iter().map(|&v| v as f32).collect::<Vec<_>>())
-            .collect();
-        let probabilities = self.vae.decode(&rows)?;
-        let n_finite = finite.iter().filter(|&&ok| ok).count();
-        if probabilities.len() != n_finite * PIXELS {
-            return Err(format!(
-                "the decoder returned {} pixel values for {n_finite} latent points",
-                probabilities.len()
-            )
-            .into());
-        }
         // one decoded image per finite row, in order
-        let mut images = probabilities
-            .chunks(PIXELS)
-            .map(BinaryImage::from_probabilities);
-        Ok(finite
-            .iter()
-            .enumerate()
-            .map(|(i, &ok)| match ok.then(|| images.next()).flatten() {
-                Some(image) => Decoded::Item(image),
-                None => Decoded::Invalid(format!("latent point {i} is not finite")),
-            })
-            .collect())
+        decode_finite_rows(
+            z,
+            PIXELS,
+            |rows| Ok(self.vae.decode(rows)?),
+            |_, probabilities| Decoded::Item(BinaryImage::from_probabilities(probabilities)),
+        )
     }
 
     fn retrain(
