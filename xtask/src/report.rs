@@ -67,6 +67,11 @@ fn running_best(values: &[Option<f64>]) -> Vec<f64> {
         .collect()
 }
 
+/// A running-best curve as shown (see [`shown`]).
+fn shown_curve(task: Task, curve: Vec<f64>) -> Vec<f64> {
+    curve.into_iter().map(|v| shown(task, v)).collect()
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -86,8 +91,15 @@ fn fmt(v: Option<f64>) -> String {
 /// Runs by setting and seed: values in query order (`None` when invalid).
 type Runs = BTreeMap<String, BTreeMap<u64, Vec<Option<f64>>>>;
 
-/// Official runs: setting -> seed -> values in query order (columns `setting seed
-/// query_index value [smiles]`; a chem query whose smiles is `None` was invalid).
+/// How a task's values are shown: runs record the value the loop maximises, which for expr is
+/// `-score`; reports show the score (log(1 + MSE), lower is better) as the paper does.
+fn shown(task: Task, v: f64) -> f64 {
+    if task == Task::Expr { -v } else { v }
+}
+
+/// Official runs: setting -> seed -> values (as the loop maximises them) in query order
+/// (columns `setting seed query_index value [smiles]`; a chem query whose smiles is `None` was
+/// invalid; expr's published values are scores, negated here).
 fn official(task: Task) -> anyhow::Result<Runs> {
     let path = format!("data/official/{}_rank.tsv", task.name());
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
@@ -98,7 +110,7 @@ fn official(task: Task) -> anyhow::Result<Runs> {
             continue;
         }
         let seed: u64 = f[1].parse()?;
-        let value: f64 = f[3].parse()?;
+        let value = shown(task, f[3].parse()?);
         let valid = f.get(4).is_none_or(|s| *s != "None");
         out.entry(f[0].to_owned())
             .or_default()
@@ -131,8 +143,18 @@ fn bands(curves: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
 
 /// The recorded value must be the objective of the recorded item: for chem what `lso chem
 /// props` gives for the SMILES, for shapes the number of set pixels of the image (1,024
-/// hexadecimal digits).
+/// hexadecimal digits), for expr minus the expression's score.
 fn check_value(task: Task, item: &str, value: f64) -> anyhow::Result<()> {
+    if task == Task::Expr {
+        let e = lso_tasks::expr::Expression::parse(item)
+            .map_err(|e| anyhow::anyhow!("recorded expression {item} does not parse: {e}"))?;
+        let score = lso_tasks::expr::ExprObjective::default().score(&e);
+        anyhow::ensure!(
+            -score == value,
+            "recorded value {value} of {item} differs from minus its score ({score})"
+        );
+        return Ok(());
+    }
     if task == Task::Shapes {
         anyhow::ensure!(
             item.len() == 1024 && item.chars().all(|c| c.is_ascii_hexdigit()),
@@ -177,7 +199,9 @@ pub fn write(
     let mut best = String::from(match task {
         Task::Chem => "setting\tseed\tquery_index\tsmiles\tpenalized_logp\n",
         Task::Shapes => "setting\tseed\tquery_index\timage\tarea\n",
+        Task::Expr => "setting\tseed\tquery_index\texpression\tscore\n",
     });
+    let show = |v: Option<f64>| v.map(|v| shown(task, v));
     let mut by_setting: BTreeMap<String, Vec<(u64, RunData)>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (setting, seed) in jobs {
@@ -193,9 +217,9 @@ pub fn write(
             "{}\t{seed}\t{}\t{}\t{}\t{}\t{:.1}",
             setting.name,
             run.values.len(),
-            top_k(&valid, 1).map_or(String::new(), |v| v.to_string()),
-            top_k(&valid, 10).map_or(String::new(), |v| v.to_string()),
-            top_k(&valid, 50).map_or(String::new(), |v| v.to_string()),
+            show(top_k(&valid, 1)).map_or(String::new(), |v| v.to_string()),
+            show(top_k(&valid, 10)).map_or(String::new(), |v| v.to_string()),
+            show(top_k(&valid, 50)).map_or(String::new(), |v| v.to_string()),
             run.seconds
         )?;
         let mut ranked: Vec<(usize, f64)> = run
@@ -209,7 +233,12 @@ pub fn write(
             let s = run.items[i].clone().unwrap_or_default();
             check_value(task, &s, v)
                 .with_context(|| format!("{} seed {seed} query {i}", setting.name))?;
-            writeln!(best, "{}\t{seed}\t{i}\t{s}\t{v}", setting.name)?;
+            writeln!(
+                best,
+                "{}\t{seed}\t{i}\t{s}\t{}",
+                setting.name,
+                shown(task, v)
+            )?;
         }
         by_setting
             .entry(setting.name.clone())
@@ -232,6 +261,13 @@ pub fn write(
             "Starting data: the paper's 10,900 squares, generated in code. Best images (1,024 \
              hexadecimal digits, 64 rows of 16): `best.tsv`.",
             "area",
+        ),
+        Task::Expr => (
+            "Arithmetic expressions: log(1 + MSE) to 1/3 + x + sin(x * x) with the grammar VAE",
+            "Starting data: per seed, 5,000 expressions drawn (`data_seed` = seed) from the worse \
+             half of the paper's 100,000 (`data/expr/`); lower scores are better, 7 is the worst. \
+             Best expressions: `best.tsv`.",
+            "log(1 + MSE)",
         ),
     };
     writeln!(
@@ -259,11 +295,11 @@ pub fn write(
             Some(r) => {
                 let mut tops: Vec<f64> = r
                     .iter()
-                    .filter_map(|(_, d)| best_value(&d.values))
+                    .filter_map(|(_, d)| show(best_value(&d.values)))
                     .collect();
                 let list = r
                     .iter()
-                    .map(|(s, d)| format!("{s}: {}", fmt(best_value(&d.values))))
+                    .map(|(s, d)| format!("{s}: {}", fmt(show(best_value(&d.values)))))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let qmin = r.iter().map(|(_, d)| d.values.len()).min().unwrap_or(0);
@@ -277,7 +313,7 @@ pub fn write(
                 let list = seeds
                     .iter()
                     .map(|(s, v)| {
-                        let t = best_value(v);
+                        let t = show(best_value(v));
                         if let Some(t) = t {
                             tops.push(t);
                         }
@@ -320,7 +356,7 @@ pub fn write(
             .map(|(name, color)| {
                 let curves: Vec<Vec<f64>> = by_setting[*name]
                     .iter()
-                    .map(|(_, d)| running_best(&d.values))
+                    .map(|(_, d)| shown_curve(task, running_best(&d.values)))
                     .collect();
                 (name.as_str(), *color, bands(&curves))
             })
@@ -346,10 +382,17 @@ pub fn write(
         let Some(runs) = by_setting.get(name) else {
             continue;
         };
-        let ours: Vec<Vec<f64>> = runs.iter().map(|(_, d)| running_best(&d.values)).collect();
+        let ours: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|(_, d)| shown_curve(task, running_best(&d.values)))
+            .collect();
         let theirs: Vec<Vec<f64>> = official
             .get(name)
-            .map(|s| s.values().map(|v| running_best(v)).collect())
+            .map(|s| {
+                s.values()
+                    .map(|v| shown_curve(task, running_best(v)))
+                    .collect()
+            })
             .unwrap_or_default();
         let file = format!("top1_{}", name.replace('/', "_"));
         plot::band_plot(
@@ -435,6 +478,30 @@ mod tests {
             .map(|v| best_value(v).unwrap())
             .collect();
         assert_eq!(median(&mut tops), 465.0);
+        // expr: scores 0.394, 0.653, 0.394 (median 0.394) and standard LSO 1.330
+        let off = official(Task::Expr).unwrap();
+        let mut tops: Vec<f64> = off["k_1e-3/r_50"]
+            .values()
+            .map(|v| shown(Task::Expr, best_value(v).unwrap()))
+            .collect();
+        assert!((median(&mut tops) - 0.394).abs() < 0.001, "{tops:?}");
+        let mut tops: Vec<f64> = off["k_inf/r_1000000"]
+            .values()
+            .map(|v| shown(Task::Expr, best_value(v).unwrap()))
+            .collect();
+        assert!((median(&mut tops) - 1.330).abs() < 0.001, "{tops:?}");
+    }
+
+    #[test]
+    fn expr_values_are_checked_against_their_expressions() {
+        // the target itself scores 0
+        assert!(check_value(Task::Expr, "1 / 3 + x + sin( x * x )", 0.0).is_ok());
+        assert!(check_value(Task::Expr, "1 / 3 + x + sin( x * x )", -0.5).is_err());
+        let e = lso_tasks::expr::Expression::parse("x + 1").unwrap();
+        let score = lso_tasks::expr::ExprObjective::default().score(&e);
+        assert!(score > 0.5);
+        assert!(check_value(Task::Expr, "x + 1", -score).is_ok());
+        assert!(check_value(Task::Expr, "x + + 1", -score).is_err());
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! `cargo xtask reproduce chem|shapes`: every run of one of the paper's experiments, in
+//! `cargo xtask reproduce chem|expr|shapes`: every run of one of the paper's experiments, in
 //! parallel, resumable, then the report (`docs/results/<task>.md`, `summary.tsv`, `best.tsv`,
 //! plots).
 //!
 //! Each run is `lso run` on a config derived from `configs/<task>.toml` (weighting, retraining
 //! period, seed, budget; the baselines switch to prior sampling) in `<out>/<setting>/seed<N>/`;
 //! running the command again resumes every unfinished run and never re-evaluates a recorded
-//! query.
+//! query. The expression task first pretrains any missing grammar VAE it needs
+//! (`pretrain/expr/k_<k>/model`, one per rank-weighting k, resumable).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +22,8 @@ use crate::report;
 pub enum Task {
     /// Penalized logP with the JT-VAE and the sparse GP.
     Chem,
+    /// Closeness of an arithmetic expression to a target, with the grammar VAE and the sparse GP.
+    Expr,
     /// Area of 64 x 64 images with the conv VAE and grid search.
     Shapes,
 }
@@ -30,6 +33,7 @@ impl Task {
     pub fn name(self) -> &'static str {
         match self {
             Task::Chem => "chem",
+            Task::Expr => "expr",
             Task::Shapes => "shapes",
         }
     }
@@ -45,7 +49,8 @@ pub struct Args {
     /// Comma-separated settings to run (default: all), e.g. `k_1e-3/r_50,k_inf/r_1000000`.
     #[arg(long, value_delimiter = ',')]
     settings: Vec<String>,
-    /// Comma-separated seeds (default: 1-5 for rank settings, 1-3 for the baselines).
+    /// Comma-separated seeds (default: 1-5 for the rank settings of chem and shapes, 1-3 for
+    /// those of expr and for the baselines).
     #[arg(long, value_delimiter = ',')]
     seeds: Vec<u64>,
     /// Runs in parallel.
@@ -66,6 +71,8 @@ pub struct Setting {
     pub name: String,
     /// TOML of the `[loop.weighting]` table.
     weighting: String,
+    /// The rank-weighting `k` of a rank setting (`1e-3`, `inf`, ...), `None` for a baseline.
+    k: Option<&'static str>,
     /// Retraining period.
     retrain_every: u64,
     /// Rank settings optimise with the GP; baselines sample the prior.
@@ -76,7 +83,7 @@ pub struct Setting {
 pub fn all_settings(task: Task) -> Vec<Setting> {
     let mut out = Vec::new();
     let rank: [(&str, u64); 6] = match task {
-        Task::Chem => [
+        Task::Chem | Task::Expr => [
             ("1e-3", 50),
             ("inf", 1_000_000),
             ("1e-3", 1_000_000),
@@ -95,13 +102,14 @@ pub fn all_settings(task: Task) -> Vec<Setting> {
     };
     // DbAS noise and RWR alphas of the paper's baselines
     let (noise, alphas) = match task {
-        Task::Chem => ("0.1", [("1e-1", "0.1"), ("1.0", "1.0")]),
+        Task::Chem | Task::Expr => ("0.1", [("1e-1", "0.1"), ("1.0", "1.0")]),
         Task::Shapes => ("10", [("1e-3", "0.001"), ("1e-2", "0.01")]),
     };
     for (k, r) in rank {
         out.push(Setting {
             name: format!("k_{k}/r_{r}"),
             weighting: format!("scheme = \"rank\"\nk = {k}\n"),
+            k: Some(k),
             retrain_every: r,
             baseline: false,
         });
@@ -111,18 +119,21 @@ pub fn all_settings(task: Task) -> Vec<Setting> {
             out.push(Setting {
                 name: format!("dbas/q_{q}/r_{r}/n_{noise}"),
                 weighting: format!("scheme = \"dbas\"\nquantile = {q}\nnoise = {noise}\n"),
+                k: None,
                 retrain_every: r,
                 baseline: true,
             });
             out.push(Setting {
                 name: format!("cem-pi/q_{q}/r_{r}"),
                 weighting: format!("scheme = \"cem-pi\"\nquantile = {q}\n"),
+                k: None,
                 retrain_every: r,
                 baseline: true,
             });
             out.push(Setting {
                 name: format!("fb/q_{q}/r_{r}"),
                 weighting: format!("scheme = \"fb\"\nquantile = {q}\n"),
+                k: None,
                 retrain_every: r,
                 baseline: true,
             });
@@ -133,6 +144,7 @@ pub fn all_settings(task: Task) -> Vec<Setting> {
             out.push(Setting {
                 name: format!("rwr/r_{r}/alpha_{alpha}"),
                 weighting: format!("scheme = \"rwr\"\nalpha = {text}\n"),
+                k: None,
                 retrain_every: r,
                 baseline: true,
             });
@@ -151,6 +163,19 @@ fn config_text(
 ) -> anyhow::Result<String> {
     let mut doc: toml::Table = toml::from_str(template).context("parsing the config template")?;
     let weighting: toml::Table = toml::from_str(&setting.weighting)?;
+    if task == Task::Expr {
+        // one pretrained model per k; the baselines start from the unweighted one. Each seed
+        // draws its own starting set.
+        let t = doc
+            .get_mut("task")
+            .and_then(toml::Value::as_table_mut)
+            .context("the config template has no [task]")?;
+        t.insert(
+            "model".into(),
+            toml::Value::String(format!("{}/model", expr_pretrain_dir(setting.k_or_inf()))),
+        );
+        t.insert("data_seed".into(), toml::Value::Integer(seed as i64));
+    }
     let lp = doc
         .get_mut("loop")
         .and_then(toml::Value::as_table_mut)
@@ -190,7 +215,7 @@ fn config_text(
             lp.insert("initial_retrain_epochs".into(), toml::Value::Float(0.02));
         }
         lp.insert("retrain_epochs".into(), toml::Value::Float(0.01));
-        if task == Task::Chem {
+        if matches!(task, Task::Chem | Task::Expr) {
             lp.insert(
                 "surrogate_data".into(),
                 toml::Value::Table(toml::from_str("n_best = 200\nn_random = 800")?),
@@ -210,6 +235,44 @@ fn config_text(
         }
     }
     Ok(toml::to_string(&doc)?)
+}
+
+impl Setting {
+    /// The `k` of the pretrained model a run starts from: the setting's own, `inf` for the
+    /// baselines.
+    fn k_or_inf(&self) -> &'static str {
+        self.k.unwrap_or("inf")
+    }
+}
+
+/// Where `lso train expr` pretrains the grammar VAE with rank-weighting `k` (its model in
+/// `<dir>/model`).
+fn expr_pretrain_dir(k: &str) -> String {
+    format!("pretrain/expr/k_{k}")
+}
+
+/// Pretrain every grammar VAE `settings` need and that is not finished yet (resumes a started
+/// one).
+fn pretrain_expr_models(lso: &Path, settings: &[Setting]) -> anyhow::Result<()> {
+    let mut ks: Vec<&str> = settings.iter().map(Setting::k_or_inf).collect();
+    ks.sort_unstable();
+    ks.dedup();
+    for k in ks {
+        let dir = expr_pretrain_dir(k);
+        let model = Path::new(&dir).join("model");
+        if model.join("config.json").exists() && model.join("model.bpk").exists() {
+            continue;
+        }
+        eprintln!("pretraining the grammar VAE with k = {k} in {dir} (about 40-60 min on 2 cores)");
+        let status = Command::new(lso)
+            .args(["train", "expr", "--k", k, "--out", &dir])
+            .status()
+            .context("starting lso train expr")?;
+        if !status.success() {
+            bail!("pretraining the grammar VAE with k = {k} failed ({status})");
+        }
+    }
+    Ok(())
 }
 
 /// Directory of one run.
@@ -263,7 +326,8 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         let seeds: Vec<u64> = match (args.seeds.is_empty(), args.quick, s.baseline) {
             (false, _, _) => args.seeds.clone(),
             (true, true, _) => vec![1],
-            (true, false, false) => (1..=5).collect(),
+            (true, false, false) if task != Task::Expr => (1..=5).collect(),
+            (true, false, false) => (1..=3).collect(),
             (true, false, true) => (1..=3).collect(),
         };
         jobs.extend(seeds.into_iter().map(|seed| (s.clone(), seed)));
@@ -276,10 +340,13 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         if !status.success() {
             bail!("building lso failed");
         }
+        let lso = root.join("target/release/lso");
+        if task == Task::Expr {
+            pretrain_expr_models(&lso, &chosen)?;
+        }
         let template_path = format!("configs/{}.toml", task.name());
         let template = std::fs::read_to_string(&template_path)
             .with_context(|| format!("reading {template_path}"))?;
-        let lso = root.join("target/release/lso");
         let queue = Mutex::new(jobs.clone().into_iter());
         let failures = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
@@ -365,7 +432,7 @@ mod tests {
 
     #[test]
     fn configs_of_every_setting_parse_and_check() {
-        for task in [Task::Chem, Task::Shapes] {
+        for task in [Task::Chem, Task::Expr, Task::Shapes] {
             check_configs(task);
         }
     }
@@ -385,6 +452,11 @@ mod tests {
                 let checked = cfg.check().unwrap_or_else(|e| panic!("{}: {e}", s.name));
                 let c = checked.config();
                 assert_eq!(c.run_loop.seed, 3);
+                if let lso_tasks::TaskConfig::Expr(e) = &c.task {
+                    let k = s.k.unwrap_or("inf");
+                    assert_eq!(e.model, PathBuf::from(format!("pretrain/expr/k_{k}/model")));
+                    assert_eq!(e.data_seed, 3);
+                }
                 assert_eq!(
                     c.run_loop.budget,
                     match (s.baseline, quick) {
