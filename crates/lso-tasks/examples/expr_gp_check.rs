@@ -34,7 +34,10 @@ fn ranks(v: &[f64]) -> Vec<f64> {
 
 fn main() -> Result<(), lso_core::BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let model = PathBuf::from(args.first().ok_or("usage: expr_gp_check MODEL_DIR [seed] [m]")?);
+    let model = PathBuf::from(
+        args.first()
+            .ok_or("usage: expr_gp_check MODEL_DIR [seed] [m]")?,
+    );
     let data_seed: u64 = args.get(1).map_or(Ok(1), |a| a.parse())?;
     let m: usize = args.get(2).map_or(Ok(500), |a| a.parse())?;
     let device = lso_models::device("flex")?;
@@ -83,8 +86,8 @@ fn main() -> Result<(), lso_core::BoxError> {
     let x_test = Array2::from_shape_fn((n - n_train, d), |(i, j)| z[n_train + i][j]);
     let y_test = &y[n_train..];
     let mean_y = y_test.iter().sum::<f64>() / y_test.len() as f64;
-    let sd_y = (y_test.iter().map(|v| (v - mean_y).powi(2)).sum::<f64>() / y_test.len() as f64)
-        .sqrt();
+    let sd_y =
+        (y_test.iter().map(|v| (v - mean_y).powi(2)).sum::<f64>() / y_test.len() as f64).sqrt();
     println!("held-out targets: sd {sd_y:.3}");
     for (schedule, iters) in [
         (SgprSchedule::Lbfgs, 100),
