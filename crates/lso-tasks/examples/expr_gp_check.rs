@@ -10,7 +10,7 @@ use std::time::Instant;
 use lso_core::{Encoded, GenerativeModel};
 use lso_surrogates::{Sgpr, SgprConfig, SgprSchedule};
 use lso_tasks::expr::ExprConfig;
-use ndarray::{Array1, Array2};
+use ndarray::{Array2, ArrayView1, Axis};
 use rand::SeedableRng;
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
@@ -22,14 +22,16 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
     cov / (va * vb).sqrt()
 }
 
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-    let mut r = vec![0.0; v.len()];
-    for (k, &i) in idx.iter().enumerate() {
-        r[i] = k as f64;
-    }
-    r
+/// Spearman's correlation: Pearson's on the ranks (the weighting crate's descending ranks;
+/// reversing both orders leaves the correlation unchanged).
+fn spearman(a: &[f64], b: &[f64]) -> Result<f64, lso_core::BoxError> {
+    let rank = |v: &[f64]| -> Result<Vec<f64>, lso_core::BoxError> {
+        Ok(lso_weighting::ranks_descending(v)?
+            .into_iter()
+            .map(|r| r as f64)
+            .collect())
+    };
+    Ok(pearson(&rank(a)?, &rank(b)?))
 }
 
 fn main() -> Result<(), lso_core::BoxError> {
@@ -47,47 +49,31 @@ fn main() -> Result<(), lso_core::BoxError> {
         ..ExprConfig::default()
     };
     let mut task = config.build("", &device)?;
-    let items = task.data.items.clone();
-    let y: Vec<f64> = task.data.values.clone();
-    let z: Vec<Vec<f64>> = task
+    let y = &task.data.values;
+    let rows: Vec<Vec<f64>> = task
         .model
-        .encode(&items)?
+        .encode(&task.data.items)?
         .into_iter()
         .map(|e| match e {
             Encoded::Latent(v) => Ok(v),
             Encoded::Failed(r) => Err(r),
         })
         .collect::<Result<_, _>>()?;
-    let d = z[0].len();
-    let abs: Vec<f64> = z.iter().flatten().map(|v| v.abs()).collect();
-    let sd: Vec<f64> = (0..d)
-        .map(|j| {
-            let col: Vec<f64> = z.iter().map(|r| r[j]).collect();
-            let m = col.iter().sum::<f64>() / col.len() as f64;
-            (col.iter().map(|v| (v - m).powi(2)).sum::<f64>() / col.len() as f64).sqrt()
-        })
-        .collect();
+    let (n, d) = (rows.len(), rows[0].len());
+    let z = Array2::from_shape_fn((n, d), |(i, j)| rows[i][j]);
+    let mut sd = z.std_axis(Axis(0), 0.0).to_vec();
+    sd.sort_by(f64::total_cmp);
     println!(
-        "{} points, d = {d}; max |z| {:.3}; per-dimension sd min {:.4} median {:.4} max {:.4}",
-        z.len(),
-        abs.iter().copied().fold(0.0, f64::max),
-        sd.iter().copied().fold(f64::INFINITY, f64::min),
-        {
-            let mut s = sd.clone();
-            s.sort_by(f64::total_cmp);
-            s[d / 2]
-        },
-        sd.iter().copied().fold(0.0, f64::max)
+        "{n} points, d = {d}; max |z| {:.3}; per-dimension sd min {:.4} median {:.4} max {:.4}",
+        z.iter().fold(0.0, |m: f64, v| m.max(v.abs())),
+        sd[0],
+        sd[d / 2],
+        sd[d - 1]
     );
-    let n = z.len();
     let n_train = n * 4 / 5;
-    let x_train = Array2::from_shape_fn((n_train, d), |(i, j)| z[i][j]);
-    let y_train = Array1::from(y[..n_train].to_vec());
-    let x_test = Array2::from_shape_fn((n - n_train, d), |(i, j)| z[n_train + i][j]);
-    let y_test = &y[n_train..];
-    let mean_y = y_test.iter().sum::<f64>() / y_test.len() as f64;
-    let sd_y =
-        (y_test.iter().map(|v| (v - mean_y).powi(2)).sum::<f64>() / y_test.len() as f64).sqrt();
+    let (x_train, x_test) = z.view().split_at(Axis(0), n_train);
+    let (y_train, y_test) = y.split_at(n_train);
+    let sd_y = ArrayView1::from(y_test).std(0.0);
     println!("held-out targets: sd {sd_y:.3}");
     for (schedule, iters) in [
         (SgprSchedule::Lbfgs, 100),
@@ -97,8 +83,8 @@ fn main() -> Result<(), lso_core::BoxError> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let t = Instant::now();
         let gp = Sgpr::fit(
-            x_train.view(),
-            y_train.view(),
+            x_train,
+            ArrayView1::from(y_train),
             &SgprConfig {
                 inducing: m,
                 schedule,
@@ -108,7 +94,7 @@ fn main() -> Result<(), lso_core::BoxError> {
             &mut rng,
         )?;
         let secs = t.elapsed().as_secs_f64();
-        let (mu, var) = gp.predict(x_test.view())?;
+        let (mu, var) = gp.predict(x_test)?;
         let mu = mu.to_vec();
         let rmse = (mu
             .iter()
@@ -130,7 +116,7 @@ fn main() -> Result<(), lso_core::BoxError> {
             "{schedule:?} ({iters}): {secs:.1} s, bound {:.1}; held-out pearson {:.3}, spearman {:.3}, rmse {rmse:.3}; {:.1}% within 2 sd; lengthscales (standardised) min {:.2} median {:.2} max {:.2}; noise var {:.3}, signal var {:.3}",
             gp.bound(),
             pearson(&mu, y_test),
-            pearson(&ranks(&mu), &ranks(y_test)),
+            spearman(&mu, y_test)?,
             100.0 * within as f64 / mu.len() as f64,
             ls[0],
             ls[d / 2],
