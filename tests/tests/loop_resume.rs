@@ -158,6 +158,8 @@ fn strip(q: Vec<QueryRecord>) -> Vec<QueryRecord> {
     q.into_iter()
         .map(|r| QueryRecord {
             seconds: 0.0,
+            propose_seconds: 0.0,
+            decode_seconds: 0.0,
             unix_time: 0.0,
             ..r
         })

@@ -65,6 +65,14 @@ pub struct QueryRecord {
     pub invalid: Option<String>,
     /// Wall-clock seconds spent evaluating it (its share of its batch).
     pub seconds: f64,
+    /// Wall-clock seconds spent proposing it (its share of its batch): surrogate fit or refit
+    /// and acquisition optimisation. 0 in records written before this field existed.
+    #[serde(default)]
+    pub propose_seconds: f64,
+    /// Wall-clock seconds spent decoding it (its share of its batch). 0 in records written
+    /// before this field existed.
+    #[serde(default)]
+    pub decode_seconds: f64,
     /// Unix time at which it was recorded.
     pub unix_time: f64,
 }
@@ -533,6 +541,8 @@ mod tests {
             value: Some(1.0 / 3.0),
             invalid: None,
             seconds: 0.0,
+            propose_seconds: 0.25,
+            decode_seconds: 0.5,
             unix_time: 0.0,
         }
     }
@@ -557,6 +567,24 @@ mod tests {
         assert_eq!(rec.queries, vec![query(0), query(1)]);
         let text = fs::read_to_string(path.join(QUERIES)).unwrap();
         assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn records_without_the_time_split_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        drop(RunDir::open(&path, "a = 1\n", 7, 3).unwrap());
+        let line = "{\"query\":0,\"round\":0,\"z\":[0.5],\"item\":\"x\",\"value\":-1.5,\
+                    \"invalid\":null,\"seconds\":0.125,\"unix_time\":2.0}\n";
+        fs::write(path.join(QUERIES), line).unwrap();
+        let (_, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert_eq!(rec.queries.len(), 1);
+        let q = &rec.queries[0];
+        assert_eq!(
+            (q.seconds, q.propose_seconds, q.decode_seconds),
+            (0.125, 0.0, 0.0)
+        );
+        assert_eq!(q.value, Some(-1.5));
     }
 
     #[test]

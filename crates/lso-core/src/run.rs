@@ -377,6 +377,7 @@ where
                 .proposer
                 .batch_size()
                 .map_or(end - next, |b| b.clamp(1, end - next));
+            let proposing = Instant::now();
             let z = self
                 .proposer
                 .propose(ProposalRequest {
@@ -407,6 +408,8 @@ where
                     source: "proposed latent point is not finite".into(),
                 });
             }
+            let propose_seconds = proposing.elapsed().as_secs_f64() / n as f64;
+            let decoding = Instant::now();
             let decoded = self
                 .model
                 .decode(z.view(), &mut stream_rng(seed, round, Stage::Decode, next))
@@ -416,6 +419,7 @@ where
                     source,
                 })?;
             check_len("decode", decoded.len(), n)?;
+            let decode_seconds = decoding.elapsed().as_secs_f64() / n as f64;
             let recorded = queries.len();
             for j in 0..n.min(recorded.saturating_sub(next)) {
                 let rec = &queries[next + j];
@@ -445,6 +449,8 @@ where
                         value,
                         invalid,
                         seconds: per_item,
+                        propose_seconds,
+                        decode_seconds,
                         unix_time: SystemTime::now()
                             .duration_since(UNIX_EPOCH)
                             .map_or(0.0, |t| t.as_secs_f64()),
