@@ -36,13 +36,7 @@ fn run(dir: &std::path::Path, config: &str) -> Vec<QueryRecord> {
         .unwrap()
         .queries
         .into_iter()
-        .map(|q| QueryRecord {
-            seconds: 0.0,
-            propose_seconds: 0.0,
-            decode_seconds: 0.0,
-            unix_time: 0.0,
-            ..q
-        })
+        .map(QueryRecord::without_times)
         .collect()
 }
 

@@ -155,15 +155,7 @@ fn execute(
 }
 
 fn strip(q: Vec<QueryRecord>) -> Vec<QueryRecord> {
-    q.into_iter()
-        .map(|r| QueryRecord {
-            seconds: 0.0,
-            propose_seconds: 0.0,
-            decode_seconds: 0.0,
-            unix_time: 0.0,
-            ..r
-        })
-        .collect()
+    q.into_iter().map(QueryRecord::without_times).collect()
 }
 
 fn check_all_interruptions(weighting: WeightingConfig) {

@@ -40,7 +40,7 @@ fn records(path: &Path) -> Vec<Value> {
         .map(|l| {
             let mut v: Value = serde_json::from_str(l).unwrap();
             if let Value::Object(m) = &mut v {
-                for key in ["seconds", "propose_seconds", "decode_seconds", "unix_time"] {
+                for key in lso_core::QueryRecord::TIME_FIELDS {
                     m.remove(key);
                 }
             }

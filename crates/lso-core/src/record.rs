@@ -77,6 +77,25 @@ pub struct QueryRecord {
     pub unix_time: f64,
 }
 
+impl QueryRecord {
+    /// JSON keys of the wall-clock fields: the only ones that differ between two runs of the
+    /// same seed and config on the same machine.
+    pub const TIME_FIELDS: [&'static str; 4] =
+        ["seconds", "propose_seconds", "decode_seconds", "unix_time"];
+
+    /// The record with its wall-clock fields ([`Self::TIME_FIELDS`]) set to 0, for comparing
+    /// runs that must agree on everything else.
+    pub fn without_times(self) -> Self {
+        Self {
+            seconds: 0.0,
+            propose_seconds: 0.0,
+            decode_seconds: 0.0,
+            unix_time: 0.0,
+            ..self
+        }
+    }
+}
+
 /// One prior sample logged after a retraining.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SampleRecord {
@@ -585,6 +604,26 @@ mod tests {
             (0.125, 0.0, 0.0)
         );
         assert_eq!(q.value, Some(-1.5));
+    }
+
+    #[test]
+    fn without_times_clears_exactly_the_time_fields() {
+        let mut q = query(3);
+        q.seconds = 1.5;
+        q.unix_time = 9.0;
+        let cleared = q.clone().without_times();
+        let a = serde_json::to_value(&q).unwrap();
+        let b = serde_json::to_value(&cleared).unwrap();
+        let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
+        for key in QueryRecord::TIME_FIELDS {
+            assert_ne!(a[key], b[key], "{key} not cleared");
+            assert_eq!(b[key], 0.0, "{key}");
+        }
+        for (key, value) in a {
+            if !QueryRecord::TIME_FIELDS.contains(&key.as_str()) {
+                assert_eq!(&b[key], value, "{key} changed");
+            }
+        }
     }
 
     #[test]
