@@ -11,6 +11,7 @@ use lso_tasks::RunConfig;
 
 mod chem_jtvae;
 mod device_arg;
+mod malloc_tuning;
 mod shapes_manifold;
 mod train_expr;
 mod train_jtvae;
@@ -110,6 +111,7 @@ enum ChemCommand {
 }
 
 fn main() -> ExitCode {
+    malloc_tuning::keep_freed_memory();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
