@@ -322,3 +322,111 @@ fn same_seed_same_run_different_seed_different_run() {
     );
     assert_ne!(a, c);
 }
+
+/// [`LocalStep`] with every proposal moved by `shift`: a proposer that gives other numbers after
+/// a restart, as a different thread count or machine would.
+struct Shifted(f64);
+
+impl<M: GenerativeModel> Proposer<M> for Shifted {
+    fn batch_size(&self) -> Option<usize> {
+        Some(1)
+    }
+    fn needs_latent_data(&self) -> bool {
+        true
+    }
+    fn propose(&mut self, req: ProposalRequest<'_, M>) -> Result<Array2<f64>, BoxError> {
+        let mut z = <LocalStep as Proposer<M>>::propose(&mut LocalStep, req)?;
+        z.mapv_inplace(|v| v + self.0);
+        Ok(z)
+    }
+}
+
+/// Collects the queries whose replay diverged.
+#[derive(Default)]
+struct Divergences(Vec<(usize, String)>);
+
+impl lso_core::Observer for Divergences {
+    fn on_replay_diverged(&mut self, query: usize, detail: &str) {
+        self.0.push((query, detail.to_owned()));
+    }
+}
+
+#[test]
+fn a_replay_that_diverges_continues_from_the_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = WeightingConfig::Rank { k: 1e-3 };
+    let task = SyntheticConfig {
+        n_data: 30,
+        ..Default::default()
+    }
+    .build("")
+    .unwrap();
+    let model = || Model {
+        inner: task.model.clone(),
+        fail_retrain_in: None,
+        retrains: 0,
+    };
+    let read = |dir: &Path| -> Vec<String> {
+        std::fs::read_to_string(dir.join("queries.jsonl"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    // interrupt a run with at least two queries recorded in its unfinished round
+    let (dir, before) = (5..40)
+        .find_map(|fail_at| {
+            let dir = tmp.path().join(format!("run-{fail_at}"));
+            let objective = Counting {
+                inner: task.objective.clone(),
+                fail_at: Some(fail_at),
+                calls: 0,
+                evaluated: 0,
+            };
+            let mut run = Run::new(
+                settings(w).check("").unwrap(),
+                model(),
+                objective,
+                Shifted(0.0),
+                task.data.clone(),
+            );
+            assert!(run.execute(&dir, CONFIG, &mut NoObserver).is_err());
+            let lines = read(&dir);
+            (lines.len() % 5 >= 2).then_some((dir, lines))
+        })
+        .expect("an interruption inside a round");
+    let recorded = before.len();
+    let round_start = recorded / 5 * 5;
+
+    // resumed with a proposer that no longer reproduces the record
+    let mut divergences = Divergences::default();
+    let objective = Counting {
+        inner: task.objective.clone(),
+        fail_at: None,
+        calls: 0,
+        evaluated: 0,
+    };
+    let mut run = Run::new(
+        settings(w).check("").unwrap(),
+        model(),
+        objective,
+        Shifted(1e-6),
+        task.data.clone(),
+    );
+    let summary = run.execute(&dir, CONFIG, &mut divergences).unwrap();
+    assert_eq!(summary.queries.len(), 17);
+    assert_eq!(summary.resumed_at, recorded);
+    let diverged: Vec<usize> = divergences.0.iter().map(|(q, _)| *q).collect();
+    assert_eq!(diverged, (round_start..recorded).collect::<Vec<_>>());
+    assert!(
+        divergences
+            .0
+            .iter()
+            .all(|(_, d)| d.contains("differs") || d.contains("recorded item")),
+        "{:?}",
+        divergences.0
+    );
+    // the recorded queries stay as they were, byte for byte, and the run went on after them
+    assert_eq!(read(&dir)[..recorded], before[..]);
+    assert_eq!(read(&dir).len(), 17);
+}

@@ -297,6 +297,13 @@ impl Observer for Progress {
             .set_message(format!("round {}; best {:.4}", record.round, self.best));
     }
 
+    fn on_replay_diverged(&mut self, query: usize, detail: &str) {
+        self.bar.println(format!(
+            "resuming: query {query} replays differently ({detail}); the run continues from \
+             the recorded query"
+        ));
+    }
+
     fn on_round(&mut self, record: &RoundRecord) {
         let line = format!(
             "round {:>4}: {} queries, top1 {}, top10 {}, data {}",

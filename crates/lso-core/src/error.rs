@@ -114,18 +114,6 @@ pub enum RunError {
         /// The value.
         value: f64,
     },
-    /// A resumed run did not reproduce a recorded query: the components are not deterministic.
-    #[error(
-        "resuming: query {query} was recorded as {recorded:?} but replays as {replayed:?}; the model or proposer is not deterministic for a fixed seed"
-    )]
-    ReplayMismatch {
-        /// Query index.
-        query: usize,
-        /// The recorded decoded item.
-        recorded: Option<String>,
-        /// The replayed decoded item.
-        replayed: Option<String>,
-    },
     /// Reading or writing the run directory failed.
     #[error(transparent)]
     Record(#[from] RecordError),

@@ -16,6 +16,11 @@ pub trait Observer {
     fn on_query(&mut self, record: &QueryRecord, replayed: bool) {
         let _ = (record, replayed);
     }
+    /// Resuming, the replay of recorded query `query` did not reproduce it (`detail` says how);
+    /// the run continues from the record.
+    fn on_replay_diverged(&mut self, query: usize, detail: &str) {
+        let _ = (query, detail);
+    }
     /// A round finished.
     fn on_round(&mut self, record: &RoundRecord) {
         let _ = record;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView1};
 
 use crate::record::{FNV_OFFSET, Recorded, fnv1a};
 use crate::{
@@ -87,7 +87,9 @@ where
     /// `config_toml` is the run's full resolved config; it is stored in a new run directory and
     /// must equal the stored one to resume an existing run. Recorded queries are never evaluated
     /// again: the resumed round is replayed from its start, with recorded outcomes in place of
-    /// the objective, and every replayed decode is checked against the record.
+    /// the objective, and every replayed proposal and decode is checked against the record. A
+    /// replay that differs (other thread count or machine: floating-point sums in another
+    /// order) is reported to the observer and the round continues from the recorded queries.
     ///
     /// # Errors
     /// [`RunError`], naming the stage, round and query that failed.
@@ -110,12 +112,8 @@ where
             );
             let items = recorded.queries[first..end]
                 .iter()
-                .map(|q| q.item.as_deref().map(M::Item::from_text).transpose())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| RecordError::Inconsistent {
-                    dir: dir.to_owned(),
-                    reason: format!("a recorded item does not parse: {e}"),
-                })?;
+                .map(|q| recorded_item::<M::Item>(q, dir))
+                .collect::<Result<Vec<_>, _>>()?;
             self.admit_round(round, &recorded.queries[first..end], items)?;
         }
         if let Some((round, path)) = run_dir.latest_checkpoint()? {
@@ -421,15 +419,15 @@ where
             check_len("decode", decoded.len(), n)?;
             let decode_seconds = decoding.elapsed().as_secs_f64() / n as f64;
             let recorded = queries.len();
-            for j in 0..n.min(recorded.saturating_sub(next)) {
-                let rec = &queries[next + j];
-                let text = item_text(&decoded[j]);
-                if rec.item != text || !rec.z.iter().eq(z.row(j).iter()) {
-                    return Err(RunError::ReplayMismatch {
-                        query: next + j,
-                        recorded: rec.item.clone(),
-                        replayed: text,
-                    });
+            let mut diverged = vec![false; n];
+            for (j, flag) in diverged
+                .iter_mut()
+                .enumerate()
+                .take(recorded.saturating_sub(next))
+            {
+                if let Some(detail) = replay_difference(&queries[next + j], z.row(j), &decoded[j]) {
+                    observer.on_replay_diverged(next + j, &detail);
+                    *flag = true;
                 }
             }
             let fresh = recorded.saturating_sub(next).min(n)..n;
@@ -461,13 +459,18 @@ where
                 } else {
                     observer.on_query(&queries[q], true);
                 }
+                // a replay that diverged from the record continues from the record
                 if let Some(l) = latent.as_mut() {
                     let y = queries[q].value.unwrap_or(invalid_score).max(invalid_score);
-                    l.push(z.row(j), y);
+                    l.push(ArrayView1::from(&queries[q].z[..]), y);
                 }
-                items.push(match dec {
-                    Decoded::Item(x) => Some(x),
-                    Decoded::Invalid(_) => None,
+                items.push(if diverged[j] {
+                    recorded_item::<M::Item>(&queries[q], run_dir.path())?
+                } else {
+                    match dec {
+                        Decoded::Item(x) => Some(x),
+                        Decoded::Invalid(_) => None,
+                    }
                 });
             }
             next += n;
@@ -562,6 +565,49 @@ pub(crate) fn data_fingerprint<T: TextItem>(data: &Dataset<T>) -> u64 {
 
 /// A point's objective value and, when invalid, the reason.
 type Scored = (Option<f64>, Option<String>);
+
+/// How a replayed query differs from its record (decoded item or latent point), if it does.
+fn replay_difference<T: TextItem>(
+    rec: &QueryRecord,
+    z: ArrayView1<'_, f64>,
+    decoded: &Decoded<T>,
+) -> Option<String> {
+    let text = item_text(decoded);
+    if rec.item != text {
+        return Some(format!(
+            "recorded item {:?}, replayed {:?}",
+            rec.item.as_deref().unwrap_or("(invalid)"),
+            text.as_deref().unwrap_or("(invalid)")
+        ));
+    }
+    if rec.z.len() != z.len() || !rec.z.iter().eq(z.iter()) {
+        let gap = rec
+            .z
+            .iter()
+            .zip(z.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        return Some(format!(
+            "same item, latent point differs by up to {gap:.3e}"
+        ));
+    }
+    None
+}
+
+/// The item of a recorded query, read back from its text (`None` for an invalid query).
+fn recorded_item<T: TextItem>(rec: &QueryRecord, dir: &Path) -> Result<Option<T>, RunError> {
+    rec.item
+        .as_deref()
+        .map(T::from_text)
+        .transpose()
+        .map_err(|e| {
+            RecordError::Inconsistent {
+                dir: dir.to_owned(),
+                reason: format!("the item of query {} does not parse: {e}", rec.query),
+            }
+            .into()
+        })
+}
 
 fn item_text<T: TextItem>(d: &Decoded<T>) -> Option<String> {
     match d {
