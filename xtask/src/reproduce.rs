@@ -226,7 +226,6 @@ fn config_text(
         {
             s.insert("inducing".into(), toml::Value::Integer(50));
             s.insert("sparse_max_iters".into(), toml::Value::Integer(50));
-            s.insert("sparse_refit_iters".into(), toml::Value::Integer(10));
         }
         if let Some(s) = doc.get_mut("strategy").and_then(toml::Value::as_table_mut)
             && s.get("kind").and_then(toml::Value::as_str) == Some("grid")

@@ -298,10 +298,12 @@ impl Observer for Progress {
     }
 
     fn on_replay_diverged(&mut self, query: usize, detail: &str) {
-        self.bar.println(format!(
-            "resuming: query {query} replays differently ({detail}); the run continues from \
-             the recorded query"
-        ));
+        self.bar.suspend(|| {
+            eprintln!(
+                "resuming: query {query} replays differently ({detail}); the run continues \
+                 from the recorded query"
+            );
+        });
     }
 
     fn on_round(&mut self, record: &RoundRecord) {
