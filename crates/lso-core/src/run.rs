@@ -419,17 +419,6 @@ where
             check_len("decode", decoded.len(), n)?;
             let decode_seconds = decoding.elapsed().as_secs_f64() / n as f64;
             let recorded = queries.len();
-            let mut diverged = vec![false; n];
-            for (j, flag) in diverged
-                .iter_mut()
-                .enumerate()
-                .take(recorded.saturating_sub(next))
-            {
-                if let Some(detail) = replay_difference(&queries[next + j], z.row(j), &decoded[j]) {
-                    observer.on_replay_diverged(next + j, &detail);
-                    *flag = true;
-                }
-            }
             let fresh = recorded.saturating_sub(next).min(n)..n;
             let started = Instant::now();
             let outcomes = self.evaluate(round, next, decoded[fresh.clone()].iter())?;
@@ -437,6 +426,7 @@ where
             let mut outcomes = outcomes.into_iter();
             for (j, dec) in decoded.into_iter().enumerate() {
                 let q = next + j;
+                let mut diverged = false;
                 if fresh.contains(&j) {
                     let (value, invalid) = outcomes.next().expect("one outcome per fresh query");
                     let rec = QueryRecord {
@@ -457,6 +447,10 @@ where
                     observer.on_query(&rec, false);
                     queries.push(rec);
                 } else {
+                    if let Some(detail) = replay_difference(&queries[q], z.row(j), &dec) {
+                        observer.on_replay_diverged(q, &detail);
+                        diverged = true;
+                    }
                     observer.on_query(&queries[q], true);
                 }
                 // a replay that diverged from the record continues from the record
@@ -464,7 +458,7 @@ where
                     let y = queries[q].value.unwrap_or(invalid_score).max(invalid_score);
                     l.push(ArrayView1::from(&queries[q].z[..]), y);
                 }
-                items.push(if diverged[j] {
+                items.push(if diverged {
                     recorded_item::<M::Item>(&queries[q], run_dir.path())?
                 } else {
                     match dec {
