@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod plot;
 mod report;
 mod reproduce;
+mod timing;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]

@@ -13,10 +13,15 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 const SIZE: (u32, u32) = (720, 450);
+/// Width of each panel of a figure with several.
+const PANEL_WIDTH: u32 = 480;
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// A named, coloured series of `(lower quartile, median, upper quartile)` per query 1, 2, ...
 pub type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64, f64)>);
+
+/// One chart of a figure: its title and series.
+pub type Panel<'a> = (String, Vec<Series<'a>>);
 
 /// Draws `series` against the query index and writes `<stem>.png` and `<stem>.svg`.
 /// Non-finite points are left out.
@@ -29,36 +34,47 @@ pub fn band_plot(
     y_desc: &str,
     series: &[Series<'_>],
 ) -> anyhow::Result<()> {
+    panel_plot(stem, y_desc, &[(title.to_owned(), series.to_vec())])
+}
+
+/// Draws the panels side by side, as [`band_plot`] draws one.
+///
+/// # Errors
+/// Drawing or file errors, naming the file.
+pub fn panel_plot(stem: &Path, y_desc: &str, panels: &[Panel<'_>]) -> anyhow::Result<()> {
     static FONT_ONCE: Once = Once::new();
     FONT_ONCE.call_once(|| {
         // the embedded font is valid (checked by the tests); a failure would only lose PNG text
         let _ = register_font("sans-serif", FontStyle::Normal, FONT);
     });
+    let size = if panels.len() > 1 {
+        (PANEL_WIDTH * panels.len() as u32, SIZE.1)
+    } else {
+        SIZE
+    };
     let svg = stem.with_extension("svg");
     draw(
-        SVGBackend::new(&svg, SIZE).into_drawing_area(),
-        title,
+        SVGBackend::new(&svg, size).into_drawing_area(),
         y_desc,
-        series,
+        panels,
     )
     .map_err(|e| anyhow!("{e}"))
     .with_context(|| format!("drawing {}", svg.display()))?;
-    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
     draw(
-        BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(),
-        title,
+        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
         y_desc,
-        series,
+        panels,
     )
     .map_err(|e| anyhow!("{e}"))
     .context("drawing the PNG picture")?;
     let png = stem.with_extension("png");
-    write_png(&png, &pixels).with_context(|| format!("writing {}", png.display()))
+    write_png(&png, size, &pixels).with_context(|| format!("writing {}", png.display()))
 }
 
-fn write_png(path: &Path, rgb: &[u8]) -> anyhow::Result<()> {
+fn write_png(path: &Path, size: (u32, u32), rgb: &[u8]) -> anyhow::Result<()> {
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut encoder = png::Encoder::new(file, SIZE.0, SIZE.1);
+    let mut encoder = png::Encoder::new(file, size.0, size.1);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header()?;
@@ -89,14 +105,29 @@ fn y_range(series: &[Series<'_>]) -> (f64, f64) {
 
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
+    y_desc: &str,
+    panels: &[Panel<'_>],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    for (area, (title, series)) in root
+        .split_evenly((1, panels.len().max(1)))
+        .iter()
+        .zip(panels)
+    {
+        draw_chart(area, title, y_desc, series)?;
+    }
+    root.present()
+}
+
+fn draw_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     title: &str,
     y_desc: &str,
     series: &[Series<'_>],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
     let n = series.iter().map(|s| s.2.len()).max().unwrap_or(1).max(2);
     let (lo, hi) = y_range(series);
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
@@ -144,7 +175,7 @@ fn draw<DB: DrawingBackend>(
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()?;
-    root.present()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -182,6 +213,27 @@ mod tests {
         let decoder = png::Decoder::new(std::io::Cursor::new(png));
         let reader = decoder.read_info().unwrap();
         assert_eq!((reader.info().width, reader.info().height), SIZE);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn panels_sit_side_by_side() {
+        let dir = std::env::temp_dir().join(format!("lso-panels-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let stem = dir.join("curves");
+        let series = vec![("ours", RGBColor(31, 119, 180), vec![(0.0, 1.0, 2.0); 3])];
+        let panels: Vec<Panel<'_>> = ["top-1", "top-10", "top-50"]
+            .iter()
+            .map(|t| ((*t).to_owned(), series.clone()))
+            .collect();
+        panel_plot(&stem, "area", &panels).unwrap();
+        let svg = std::fs::read_to_string(stem.with_extension("svg")).unwrap();
+        assert!(svg.contains("top-1") && svg.contains("top-10") && svg.contains("top-50"));
+        let png = std::fs::read(stem.with_extension("png")).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        assert_eq!(reader.info().width, 3 * PANEL_WIDTH);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use crate::plot;
 use crate::reproduce::{Setting, Task, run_dir};
+use crate::timing::TimeSplit;
 use lso_core::top_k_mean as top_k;
 use plotters::style::RGBColor;
 
@@ -16,7 +17,7 @@ use plotters::style::RGBColor;
 struct RunData {
     values: Vec<Option<f64>>,
     items: Vec<Option<String>>,
-    seconds: f64,
+    time: TimeSplit,
 }
 
 fn read_run(dir: &Path) -> anyhow::Result<Option<RunData>> {
@@ -27,24 +28,25 @@ fn read_run(dir: &Path) -> anyhow::Result<Option<RunData>> {
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
     let mut values = Vec::new();
     let mut items = Vec::new();
+    let mut time = TimeSplit::default();
     for (i, line) in text.lines().enumerate() {
         let v: serde_json::Value = serde_json::from_str(line)
             .with_context(|| format!("{} line {}", path.display(), i + 1))?;
         values.push(v["value"].as_f64());
         items.push(v["item"].as_str().map(str::to_owned));
+        time.add_query(&v);
     }
-    let mut seconds = 0.0;
     if let Ok(rounds) = std::fs::read_to_string(dir.join("rounds.jsonl")) {
         for line in rounds.lines() {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
-                seconds += v["seconds"].as_f64().unwrap_or(0.0);
+                time.add_round(&v);
             }
         }
     }
     Ok(Some(RunData {
         values,
         items,
-        seconds,
+        time,
     }))
 }
 
@@ -53,24 +55,39 @@ fn best_value(values: &[Option<f64>]) -> Option<f64> {
     values.iter().flatten().copied().reduce(f64::max)
 }
 
-/// Best value after each query (running top-1), `NaN` before the first valid one.
-fn running_best(values: &[Option<f64>]) -> Vec<f64> {
-    let mut best = f64::NEG_INFINITY;
+/// Mean of the `k` best valid values after each query (running top-k), `NaN` until there are
+/// `k` valid ones.
+fn running_top_k(values: &[Option<f64>], k: usize) -> Vec<f64> {
+    let mut best: Vec<f64> = Vec::with_capacity(k + 1); // descending
     values
         .iter()
         .map(|v| {
-            if let Some(v) = v {
-                best = best.max(*v);
+            if let Some(v) = *v {
+                let i = best.partition_point(|b| *b >= v);
+                if i < k {
+                    best.insert(i, v);
+                    best.truncate(k);
+                }
             }
-            if best.is_finite() { best } else { f64::NAN }
+            if best.len() == k && k > 0 {
+                best.iter().sum::<f64>() / k as f64
+            } else {
+                f64::NAN
+            }
         })
         .collect()
 }
 
-/// A running-best curve as shown (see [`shown`]).
-fn shown_curve(task: Task, curve: Vec<f64>) -> Vec<f64> {
-    curve.into_iter().map(|v| shown(task, v)).collect()
+/// A running top-k curve as shown (see [`shown`]).
+fn shown_curve(task: Task, values: &[Option<f64>], k: usize) -> Vec<f64> {
+    running_top_k(values, k)
+        .into_iter()
+        .map(|v| shown(task, v))
+        .collect()
 }
+
+/// The `k` of the curves drawn per setting.
+const TOP_KS: [usize; 3] = [1, 10, 50];
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -182,6 +199,63 @@ fn check_value(task: Task, item: &str, value: f64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The ten best items of each rank setting, over its seeds.
+fn write_ten_best(
+    md: &mut String,
+    task: Task,
+    order: &[String],
+    by_setting: &BTreeMap<String, Vec<(u64, RunData)>>,
+    jobs: &[(Setting, u64)],
+) -> anyhow::Result<()> {
+    let what = if task == Task::Chem {
+        "molecules"
+    } else {
+        "expressions"
+    };
+    writeln!(
+        md,
+        "## Ten best {what} per rank setting\n\nOver all seeds of the setting; the best 10 of \
+         every run, baselines included, are in `best.tsv`.\n"
+    )?;
+    for name in order {
+        let Some(runs) = by_setting.get(name) else {
+            continue;
+        };
+        if jobs.iter().any(|(s, _)| &s.name == name && s.baseline) {
+            continue;
+        }
+        let mut found: Vec<(f64, u64, usize, &str)> = runs
+            .iter()
+            .flat_map(|(seed, d)| {
+                d.values
+                    .iter()
+                    .zip(&d.items)
+                    .enumerate()
+                    .filter_map(move |(i, (v, item))| {
+                        Some((shown(task, (*v)?), *seed, i, item.as_deref()?))
+                    })
+            })
+            .collect();
+        // best first: `shown` maps the shown value back to the one the loop maximises
+        found.sort_by(|a, b| {
+            shown(task, b.0)
+                .total_cmp(&shown(task, a.0))
+                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        writeln!(
+            md,
+            "`{name}`:\n\n| value | seed | query | {} |\n|---|---|---|---|",
+            &what[..what.len() - 1]
+        )?;
+        for (v, seed, i, item) in found.into_iter().take(10) {
+            writeln!(md, "| {v:.2} | {seed} | {i} | `{item}` |")?;
+        }
+        writeln!(md)?;
+    }
+    Ok(())
+}
+
 /// Write the report.
 ///
 /// # Errors
@@ -220,7 +294,7 @@ pub fn write(
             show(top_k(&valid, 1)).map_or(String::new(), |v| v.to_string()),
             show(top_k(&valid, 10)).map_or(String::new(), |v| v.to_string()),
             show(top_k(&valid, 50)).map_or(String::new(), |v| v.to_string()),
-            run.seconds
+            run.time.total
         )?;
         let mut ranked: Vec<(usize, f64)> = run
             .values
@@ -334,7 +408,7 @@ pub fn write(
     let rel = docs
         .file_name()
         .map_or(String::new(), |f| f.to_string_lossy().into_owned());
-    writeln!(md, "\n## Top-1 against queries\n")?;
+    writeln!(md, "\n## Curves against queries\n")?;
     const COLORS: [RGBColor; 6] = [
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
@@ -356,7 +430,7 @@ pub fn write(
             .map(|(name, color)| {
                 let curves: Vec<Vec<f64>> = by_setting[*name]
                     .iter()
-                    .map(|(_, d)| shown_curve(task, running_best(&d.values)))
+                    .map(|(_, d)| shown_curve(task, &d.values, 1))
                     .collect();
                 (name.as_str(), *color, bands(&curves))
             })
@@ -375,53 +449,65 @@ pub fn write(
     }
     writeln!(
         md,
-        "Median over seeds (line) and quartiles (band) of the best value found so far; ours in \
-         blue, the paper's in grey.\n"
+        "Per setting: the best value found so far (top-1) and the mean of the 10 and 50 best \
+         (top-10, top-50), median over seeds (line) and quartiles (band); ours in blue, the \
+         paper's in grey.\n"
     )?;
     for name in &order {
         let Some(runs) = by_setting.get(name) else {
             continue;
         };
-        let ours: Vec<Vec<f64>> = runs
+        let panels: Vec<plot::Panel<'_>> = TOP_KS
             .iter()
-            .map(|(_, d)| shown_curve(task, running_best(&d.values)))
-            .collect();
-        let theirs: Vec<Vec<f64>> = official
-            .get(name)
-            .map(|s| {
-                s.values()
-                    .map(|v| shown_curve(task, running_best(v)))
-                    .collect()
+            .map(|&k| {
+                let ours: Vec<Vec<f64>> = runs
+                    .iter()
+                    .map(|(_, d)| shown_curve(task, &d.values, k))
+                    .collect();
+                let theirs: Vec<Vec<f64>> = official
+                    .get(name)
+                    .map(|s| s.values().map(|v| shown_curve(task, v, k)).collect())
+                    .unwrap_or_default();
+                (
+                    format!("{name}: top-{k}"),
+                    vec![
+                        ("ours", RGBColor(31, 119, 180), bands(&ours)),
+                        ("paper", RGBColor(136, 136, 136), bands(&theirs)),
+                    ],
+                )
             })
-            .unwrap_or_default();
-        let file = format!("top1_{}", name.replace('/', "_"));
-        plot::band_plot(
-            &docs.join(&file),
-            &format!("{name}: top-1 {objective}"),
-            objective,
-            &[
-                ("ours", RGBColor(31, 119, 180), bands(&ours)),
-                ("paper", RGBColor(136, 136, 136), bands(&theirs)),
-            ],
-        )?;
+            .collect();
+        let file = format!("curves_{}", name.replace('/', "_"));
+        plot::panel_plot(&docs.join(&file), objective, &panels)?;
         writeln!(
             md,
             "![{name}]({rel}/{file}.png) ([SVG]({rel}/{file}.svg))\n"
         )?;
     }
+    if task != Task::Shapes {
+        write_ten_best(&mut md, task, &order, &by_setting, jobs)?;
+    }
     writeln!(md, "## Wall time per run\n")?;
     writeln!(
         md,
-        "| setting | seed | queries | seconds |\n|---|---|---|---|"
+        "Seconds by stage, summed over the run (`-`: records written before the stage was \
+         timed). The first proposal of a round includes the surrogate's fit; the other proposals \
+         are the acquisition with the new points in the posterior.\n"
+    )?;
+    writeln!(
+        md,
+        "| setting | seed | queries | {} |\n|---|---|---|{}",
+        TimeSplit::HEADER,
+        "---|".repeat(TimeSplit::HEADER.split('|').count())
     )?;
     for name in &order {
         if let Some(runs) = by_setting.get(name) {
             for (seed, d) in runs {
                 writeln!(
                     md,
-                    "| `{name}` | {seed} | {} | {:.0} |",
+                    "| `{name}` | {seed} | {} | {} |",
                     d.values.len(),
-                    d.seconds
+                    d.time.cells()
                 )?;
             }
         }
@@ -444,9 +530,13 @@ mod tests {
     #[test]
     fn running_best_and_top_k() {
         let v = [None, Some(1.0), Some(0.5), None, Some(3.0)];
-        let r = running_best(&v);
+        let r = running_top_k(&v, 1);
         assert!(r[0].is_nan());
         assert_eq!(&r[1..], &[1.0, 1.0, 1.0, 3.0]);
+        let r = running_top_k(&v, 2);
+        assert!(r[0].is_nan() && r[1].is_nan());
+        assert_eq!(&r[2..], &[0.75, 0.75, 2.0]);
+        assert_eq!(shown_curve(Task::Expr, &v, 2)[4], -2.0);
         assert_eq!(top_k(&[1.0, 3.0, 2.0], 2), Some(2.5));
         assert_eq!(top_k(&[1.0], 2), None);
     }

@@ -132,6 +132,16 @@ pub struct RoundRecord {
     pub dataset_size: usize,
     /// Wall-clock seconds of the round (of its last execution when resumed).
     pub seconds: f64,
+    /// Of `seconds`: retraining the generative model (0 in records written before this field,
+    /// and for a round whose retraining was restored from a checkpoint).
+    #[serde(default)]
+    pub retrain_seconds: f64,
+    /// Of `seconds`: drawing, decoding and scoring the logged prior samples.
+    #[serde(default)]
+    pub samples_seconds: f64,
+    /// Of `seconds`: encoding the surrogate's training data.
+    #[serde(default)]
+    pub encode_seconds: f64,
 }
 
 /// What could not be read from or written to a run directory.

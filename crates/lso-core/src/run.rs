@@ -127,16 +127,20 @@ where
         for round in start_round..self.settings.n_rounds() {
             let started = Instant::now();
             self.retrain(round, &run_dir, observer)?;
+            let retrain_seconds = started.elapsed().as_secs_f64();
             if self.settings.config().samples_per_model > 0 {
                 observer.on_stage(round, "samples");
                 self.log_samples(round, &recorded.samples, &mut run_dir)?;
             }
+            let samples_seconds = started.elapsed().as_secs_f64() - retrain_seconds;
             let mut latent = if self.proposer.needs_latent_data() {
                 observer.on_stage(round, "encode");
                 Some(self.latent_data(round)?)
             } else {
                 None
             };
+            let encode_seconds =
+                started.elapsed().as_secs_f64() - retrain_seconds - samples_seconds;
             observer.on_stage(round, "queries");
             let items =
                 self.query_round(round, &mut latent, &mut queries, &mut run_dir, observer)?;
@@ -163,6 +167,9 @@ where
                 n_admitted,
                 dataset_size: self.data.len(),
                 seconds: started.elapsed().as_secs_f64(),
+                retrain_seconds,
+                samples_seconds,
+                encode_seconds,
             };
             run_dir.append_round(&record)?;
             observer.on_round(&record);
