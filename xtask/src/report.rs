@@ -214,8 +214,8 @@ fn write_ten_best(
     };
     writeln!(
         md,
-        "## Ten best {what} per rank setting\n\nOver all seeds of the setting; the best 10 of \
-         every run, baselines included, are in `best.tsv`.\n"
+        "## Ten best {what} per rank setting\n\nDistinct {what} over all seeds of the setting; \
+         the best 10 queries of every run, baselines included, are in `best.tsv`.\n"
     )?;
     for name in order {
         let Some(runs) = by_setting.get(name) else {
@@ -248,7 +248,9 @@ fn write_ten_best(
             "`{name}`:\n\n| value | seed | query | {} |\n|---|---|---|---|",
             &what[..what.len() - 1]
         )?;
-        for (v, seed, i, item) in found.into_iter().take(10) {
+        // each item once, where it was first found with its best value
+        let mut seen = std::collections::HashSet::new();
+        for (v, seed, i, item) in found.into_iter().filter(|f| seen.insert(f.3)).take(10) {
             writeln!(md, "| {v:.2} | {seed} | {i} | `{item}` |")?;
         }
         writeln!(md)?;
