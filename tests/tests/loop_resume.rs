@@ -14,8 +14,10 @@ use lso_weighting::WeightingConfig;
 use ndarray::{Array2, ArrayView2};
 use rand::RngExt;
 
-/// Proposes the best latent point of the surrogate data plus a Gaussian step, one at a time.
-struct LocalStep;
+/// Proposes the best latent point of the surrogate data plus a Gaussian step, one at a time,
+/// every coordinate moved by the shift (non-zero: a proposer that gives other numbers after a
+/// restart, as a different thread count or machine would).
+struct LocalStep(f64);
 
 impl<M: GenerativeModel> Proposer<M> for LocalStep {
     fn batch_size(&self) -> Option<usize> {
@@ -31,7 +33,7 @@ impl<M: GenerativeModel> Proposer<M> for LocalStep {
             .ok_or("empty latent data")?;
         let mut z = data.z.row(best).to_owned();
         for v in z.iter_mut() {
-            *v += 0.8 * req.rng.sample::<f64, _>(rand_distr::StandardNormal);
+            *v += 0.8 * req.rng.sample::<f64, _>(rand_distr::StandardNormal) + self.0;
         }
         Ok(z.insert_axis(ndarray::Axis(0)))
     }
@@ -148,7 +150,7 @@ fn execute(
         settings(weighting).check("").unwrap(),
         model,
         objective,
-        LocalStep,
+        LocalStep(0.0),
         task.data,
     );
     run.execute(dir, CONFIG, &mut NoObserver).map(|s| s.queries)
@@ -231,7 +233,7 @@ fn resumed_runs_do_not_evaluate_recorded_queries_again() {
         settings(w).check("").unwrap(),
         model,
         objective,
-        LocalStep,
+        LocalStep(0.0),
         task.data.clone(),
     );
     assert!(run.execute(&dir, CONFIG, &mut NoObserver).is_err());
@@ -264,7 +266,7 @@ fn resumed_runs_do_not_evaluate_recorded_queries_again() {
         settings(w).check("").unwrap(),
         model,
         Spy(&mut evaluated, task.objective),
-        LocalStep,
+        LocalStep(0.0),
         task.data,
     );
     let summary = run.execute(&dir, CONFIG, &mut NoObserver).unwrap();
@@ -312,7 +314,7 @@ fn same_seed_same_run_different_seed_different_run() {
         cfg.check("").unwrap(),
         model,
         objective,
-        LocalStep,
+        LocalStep(0.0),
         task.data,
     );
     let c = strip(
@@ -321,24 +323,6 @@ fn same_seed_same_run_different_seed_different_run() {
             .queries,
     );
     assert_ne!(a, c);
-}
-
-/// [`LocalStep`] with every proposal moved by `shift`: a proposer that gives other numbers after
-/// a restart, as a different thread count or machine would.
-struct Shifted(f64);
-
-impl<M: GenerativeModel> Proposer<M> for Shifted {
-    fn batch_size(&self) -> Option<usize> {
-        Some(1)
-    }
-    fn needs_latent_data(&self) -> bool {
-        true
-    }
-    fn propose(&mut self, req: ProposalRequest<'_, M>) -> Result<Array2<f64>, BoxError> {
-        let mut z = <LocalStep as Proposer<M>>::propose(&mut LocalStep, req)?;
-        z.mapv_inplace(|v| v + self.0);
-        Ok(z)
-    }
 }
 
 /// Collects the queries whose replay diverged.
@@ -387,7 +371,7 @@ fn a_replay_that_diverges_continues_from_the_record() {
                 settings(w).check("").unwrap(),
                 model(),
                 objective,
-                Shifted(0.0),
+                LocalStep(0.0),
                 task.data.clone(),
             );
             assert!(run.execute(&dir, CONFIG, &mut NoObserver).is_err());
@@ -410,7 +394,7 @@ fn a_replay_that_diverges_continues_from_the_record() {
         settings(w).check("").unwrap(),
         model(),
         objective,
-        Shifted(1e-6),
+        LocalStep(1e-6),
         task.data.clone(),
     );
     let summary = run.execute(&dir, CONFIG, &mut divergences).unwrap();
