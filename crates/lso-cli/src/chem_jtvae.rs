@@ -105,6 +105,10 @@ pub struct Sample {
     /// TSV: `smiles valid error`.
     #[arg(long)]
     output: PathBuf,
+    /// Training molecules (one SMILES per line): also report how many unique valid samples are
+    /// novel, i.e. not among them (canonical SMILES, stereo ignored).
+    #[arg(long)]
+    novel_against: Option<PathBuf>,
 }
 
 /// `lso chem reconstruct`.
@@ -362,7 +366,21 @@ impl Sample {
             .iter()
             .filter_map(|o| o.smiles.as_ref().ok())
             .collect();
-        eprintln!("{}; {} unique", summary(&outcomes), unique.len());
+        let novel = match &self.novel_against {
+            Some(path) => {
+                let known: std::collections::HashSet<String> = read_smiles(path)?
+                    .iter()
+                    .filter_map(|s| canonical(s))
+                    .collect();
+                let novel = unique
+                    .iter()
+                    .filter(|s| canonical(s).is_none_or(|c| !known.contains(&c)))
+                    .count();
+                format!("; {novel} of them novel against {}", path.display())
+            }
+            None => String::new(),
+        };
+        eprintln!("{}; {} unique{novel}", summary(&outcomes), unique.len());
         Ok(())
     }
 }

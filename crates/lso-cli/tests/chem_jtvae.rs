@@ -112,6 +112,31 @@ fn sample_and_reconstruct_with_the_shipped_model() {
         &[&again],
     );
     assert_eq!(text, std::fs::read_to_string(&again).unwrap());
+    // novelty: none of the samples is novel against themselves
+    let known = tmp.path().join("known.smi");
+    let valid: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains("\ttrue\t"))
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert!(!valid.is_empty());
+    std::fs::write(&known, valid.join("\n")).unwrap();
+    let summary = lso(
+        &[
+            "chem",
+            "sample",
+            "--n",
+            "6",
+            "--seed",
+            "3",
+            "--output",
+            again.to_str().unwrap(),
+            "--novel-against",
+        ],
+        &[&known],
+    );
+    assert!(summary.contains("; 0 of them novel against"), "{summary}");
 
     let input = tmp.path().join("in.smi");
     let rec = tmp.path().join("rec.tsv");
