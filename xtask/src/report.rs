@@ -231,18 +231,11 @@ fn write_ten_best(
                     .iter()
                     .zip(&d.items)
                     .enumerate()
-                    .filter_map(move |(i, (v, item))| {
-                        Some((shown(task, (*v)?), *seed, i, item.as_deref()?))
-                    })
+                    .filter_map(move |(i, (v, item))| Some(((*v)?, *seed, i, item.as_deref()?)))
             })
             .collect();
-        // best first: `shown` maps the shown value back to the one the loop maximises
-        found.sort_by(|a, b| {
-            shown(task, b.0)
-                .total_cmp(&shown(task, a.0))
-                .then(a.1.cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-        });
+        // best (largest value the loop maximises) first, then by seed and query
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         writeln!(
             md,
             "`{name}`:\n\n| value | seed | query | {} |\n|---|---|---|---|",
@@ -251,7 +244,7 @@ fn write_ten_best(
         // each item once, where it was first found with its best value
         let mut seen = std::collections::HashSet::new();
         for (v, seed, i, item) in found.into_iter().filter(|f| seen.insert(f.3)).take(10) {
-            writeln!(md, "| {v:.2} | {seed} | {i} | `{item}` |")?;
+            writeln!(md, "| {:.2} | {seed} | {i} | `{item}` |", shown(task, v))?;
         }
         writeln!(md)?;
     }
