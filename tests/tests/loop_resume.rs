@@ -73,12 +73,13 @@ impl GenerativeModel for Model {
         w: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), BoxError> {
         if self.fail_retrain_in == Some(self.retrains) {
             return Err("injected crash during retraining".into());
         }
         self.retrains += 1;
-        self.inner.retrain(items, w, epochs, rng)
+        self.inner.retrain(items, w, epochs, rng, progress)
     }
     fn save_checkpoint(&self, dir: &Path) -> Result<(), BoxError> {
         self.inner.save_checkpoint(dir)

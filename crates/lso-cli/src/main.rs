@@ -285,6 +285,13 @@ impl Observer for Progress {
             .set_message(format!("round {round}: {stage}; best {}", self.best));
     }
 
+    fn on_progress(&mut self, round: usize, stage: &str, done: usize, total: usize) {
+        self.bar.set_message(format!(
+            "round {round}: {stage} {done}/{total}; best {}",
+            self.best
+        ));
+    }
+
     fn on_query(&mut self, record: &QueryRecord, replayed: bool) {
         if let Some(v) = record.value {
             self.best = self.best.max(v);

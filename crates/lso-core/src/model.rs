@@ -60,7 +60,9 @@ pub trait GenerativeModel {
     }
 
     /// Retrain on `items` weighted by `weights` (finite, `>= 0`, same length) for `epochs`
-    /// epochs; a fraction below 1 means that fraction of one epoch's batches.
+    /// epochs; a fraction below 1 means that fraction of one epoch's batches. A model whose
+    /// retraining takes long calls `progress(steps done, total steps)` as it goes (the loop
+    /// shows it); a quick one may leave it unused.
     ///
     /// # Errors
     /// Any training failure.
@@ -70,6 +72,7 @@ pub trait GenerativeModel {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), BoxError>;
 
     /// Write the model's full state into the (existing, empty) directory `dir`.

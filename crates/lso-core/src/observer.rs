@@ -12,6 +12,11 @@ pub trait Observer {
     fn on_stage(&mut self, round: usize, stage: &str) {
         let _ = (round, stage);
     }
+    /// Within a stage of a round: `done` of `total` steps (the generative model's retraining
+    /// reports its optimisation steps).
+    fn on_progress(&mut self, round: usize, stage: &str, done: usize, total: usize) {
+        let _ = (round, stage, done, total);
+    }
     /// A query was recorded (or replayed from the record, with `replayed` true).
     fn on_query(&mut self, record: &QueryRecord, replayed: bool) {
         let _ = (record, replayed);

@@ -250,7 +250,15 @@ where
             .map_err(|source| RunError::Weighting { round, source })?;
         let mut rng = stream_rng(self.settings.config().seed, round, Stage::Retrain, 0);
         self.model
-            .retrain(&self.data.items, &weights, epochs, &mut rng)
+            .retrain(
+                &self.data.items,
+                &weights,
+                epochs,
+                &mut rng,
+                &mut |done, total| {
+                    observer.on_progress(round, "retrain", done, total);
+                },
+            )
             .map_err(|source| RunError::Retrain { round, source })?;
         let model = &self.model;
         run_dir

@@ -52,6 +52,7 @@ impl Jtvae {
     /// batch)` steps (at least one), each on a batch drawn with replacement with probability
     /// proportional to the weights (the weighting crate's sampler). Molecules that cannot be
     /// built (clusters outside the vocabulary) are left out of their batch and counted.
+    /// `progress(steps done, steps)` is called after every step.
     ///
     /// # Errors
     /// [`JtvaeError::Weights`] for unusable weights or lengths that differ.
@@ -62,6 +63,7 @@ impl Jtvae {
         epochs: f64,
         settings: &RetrainSettings,
         rng: &mut R,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<RetrainReport, JtvaeError> {
         if smiles.len() != weights.len() {
             return Err(JtvaeError::Weights {
@@ -88,7 +90,8 @@ impl Jtvae {
         let mut skipped = 0;
         let mut total = 0.0;
         let mut taken = 0;
-        for _ in 0..steps {
+        for step in 0..steps {
+            progress(step, steps);
             let picks = sampler.sample_n(bs, rng);
             let noise_seed: u64 = rng.random();
             let batch: Vec<&String> = picks.iter().map(|&i| &smiles[i]).collect();
@@ -105,6 +108,7 @@ impl Jtvae {
             let grads = GradientsParams::from_grads(terms.loss.backward(), &model);
             model = optim.step(settings.lr, model, grads);
         }
+        progress(steps, steps);
         self.set_model(model.valid());
         Ok(RetrainReport {
             steps: taken,
@@ -162,9 +166,10 @@ impl GenerativeModel for Jtvae {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), BoxError> {
         let settings = *self.retrain_settings();
-        Jtvae::retrain(self, items, weights, epochs, &settings, rng)?;
+        Jtvae::retrain(self, items, weights, epochs, &settings, rng, progress)?;
         Ok(())
     }
 

@@ -224,7 +224,7 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
     let mut a = fresh.clone();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     let report = a
-        .retrain(&smiles, &weights, 20.0, &settings, &mut rng)
+        .retrain(&smiles, &weights, 20.0, &settings, &mut rng, &mut |_, _| {})
         .expect("retrains");
     assert_eq!(report.steps, 15);
     assert_eq!(report.skipped, 0);
@@ -238,12 +238,19 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
     // the same state and generator give the same model
     let mut b = fresh.clone();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-    b.retrain(&smiles, &weights, 20.0, &settings, &mut rng)
+    b.retrain(&smiles, &weights, 20.0, &settings, &mut rng, &mut |_, _| {})
         .expect("retrains");
     assert_eq!(a.encode(&smiles), b.encode(&smiles));
     // bad weights are refused with the reason
     let err = b
-        .retrain(&smiles, &[1.0, 2.0], 1.0, &settings, &mut rng)
+        .retrain(
+            &smiles,
+            &[1.0, 2.0],
+            1.0,
+            &settings,
+            &mut rng,
+            &mut |_, _| {},
+        )
         .unwrap_err();
     assert!(
         err.to_string().contains("3 molecules but 2 weights"),

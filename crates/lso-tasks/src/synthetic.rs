@@ -249,6 +249,7 @@ impl GenerativeModel for LinearModel {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
+        _progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), BoxError> {
         let sampler = WeightedSampler::new(weights)?;
         let draws = (epochs * items.len() as f64).ceil().max(1.0) as usize;
@@ -379,7 +380,7 @@ mod tests {
         let before = dist(&task.model, task.objective.target());
         let mut rng = StreamRng::seed_from_u64(1);
         task.model
-            .retrain(&task.data.items, &w, 1.0, &mut rng)
+            .retrain(&task.data.items, &w, 1.0, &mut rng, &mut |_, _| {})
             .unwrap();
         assert!(dist(&task.model, task.objective.target()) < before);
     }

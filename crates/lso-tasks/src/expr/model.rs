@@ -149,6 +149,7 @@ impl GenerativeModel for ExprModel {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
+        _progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), BoxError> {
         let (one_hot, masks) = one_hot(&self.grammar, items)?;
         self.vae.train(

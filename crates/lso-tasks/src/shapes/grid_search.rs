@@ -106,6 +106,7 @@ mod tests {
             _: &[f64],
             _: f64,
             _: &mut StreamRng,
+            _: &mut dyn FnMut(usize, usize),
         ) -> Result<(), BoxError> {
             Ok(())
         }

@@ -69,6 +69,7 @@ impl GenerativeModel for ShapesModel {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
+        _progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(), BoxError> {
         let pixels: Vec<f32> = items.iter().flat_map(BinaryImage::to_pixels).collect();
         self.vae
