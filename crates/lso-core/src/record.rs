@@ -144,6 +144,17 @@ pub struct RoundRecord {
     pub encode_seconds: f64,
 }
 
+impl RoundRecord {
+    /// JSON keys of the wall-clock fields: the only ones that differ between two runs of the
+    /// same seed and config on the same machine.
+    pub const TIME_FIELDS: [&'static str; 4] = [
+        "seconds",
+        "retrain_seconds",
+        "samples_seconds",
+        "encode_seconds",
+    ];
+}
+
 /// What could not be read from or written to a run directory.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -634,6 +645,36 @@ mod tests {
                 assert_eq!(&b[key], value, "{key} changed");
             }
         }
+    }
+
+    #[test]
+    fn round_time_fields_are_its_seconds_keys() {
+        let r = RoundRecord {
+            round: 0,
+            queries_done: 1,
+            top1: None,
+            top10: None,
+            top50: None,
+            n_invalid: 0,
+            n_admitted: 1,
+            dataset_size: 2,
+            seconds: 1.0,
+            retrain_seconds: 0.5,
+            samples_seconds: 0.0,
+            encode_seconds: 0.25,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        let mut timed: Vec<&str> = v
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|k| k.ends_with("seconds"))
+            .collect();
+        let mut listed = RoundRecord::TIME_FIELDS.to_vec();
+        timed.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(timed, listed);
     }
 
     #[test]
