@@ -241,6 +241,15 @@ struct Progress {
 }
 
 impl Progress {
+    /// The best value so far for the bar (`-` before the first valid query).
+    fn best_text(&self) -> String {
+        if self.best.is_finite() {
+            format!("{:.4}", self.best)
+        } else {
+            "-".to_owned()
+        }
+    }
+
     /// Close the current stage's timer.
     fn close_stage(&mut self) {
         if let Some((name, start)) = self.stage.take() {
@@ -282,13 +291,13 @@ impl Observer for Progress {
         self.close_stage();
         self.stage = Some((stage.to_owned(), std::time::Instant::now()));
         self.bar
-            .set_message(format!("round {round}: {stage}; best {}", self.best));
+            .set_message(format!("round {round}: {stage}; best {}", self.best_text()));
     }
 
     fn on_progress(&mut self, round: usize, stage: &str, done: usize, total: usize) {
         self.bar.set_message(format!(
             "round {round}: {stage} {done}/{total}; best {}",
-            self.best
+            self.best_text()
         ));
     }
 
@@ -301,7 +310,7 @@ impl Observer for Progress {
             self.new_queries += 1;
         }
         self.bar
-            .set_message(format!("round {}; best {:.4}", record.round, self.best));
+            .set_message(format!("round {}; best {}", record.round, self.best_text()));
     }
 
     fn on_replay_diverged(&mut self, query: usize, detail: &str) {
