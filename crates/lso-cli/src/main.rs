@@ -232,10 +232,6 @@ fn optimise(config_path: &Path, out: &Path, device: &device_arg::DeviceArg) -> a
 struct Progress {
     bar: ProgressBar,
     best: f64,
-    /// The current stage and when it began.
-    stage: Option<(String, std::time::Instant)>,
-    /// Seconds per stage in the current round, in order of first appearance.
-    times: Vec<(String, f64)>,
     /// New queries in the current round.
     new_queries: usize,
 }
@@ -247,17 +243,6 @@ impl Progress {
             format!("{:.4}", self.best)
         } else {
             "-".to_owned()
-        }
-    }
-
-    /// Close the current stage's timer.
-    fn close_stage(&mut self) {
-        if let Some((name, start)) = self.stage.take() {
-            let secs = start.elapsed().as_secs_f64();
-            match self.times.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, t)) => *t += secs,
-                None => self.times.push((name, secs)),
-            }
         }
     }
 }
@@ -274,8 +259,6 @@ impl Default for Progress {
         Self {
             bar,
             best: f64::NEG_INFINITY,
-            stage: None,
-            times: Vec::new(),
             new_queries: 0,
         }
     }
@@ -288,8 +271,6 @@ impl Observer for Progress {
     }
 
     fn on_stage(&mut self, round: usize, stage: &str) {
-        self.close_stage();
-        self.stage = Some((stage.to_owned(), std::time::Instant::now()));
         self.bar
             .set_message(format!("round {round}: {stage}; best {}", self.best_text()));
     }
@@ -331,24 +312,23 @@ impl Observer for Progress {
             fmt(record.top10),
             record.dataset_size
         );
-        self.close_stage();
-        let times: Vec<String> = self
-            .times
-            .iter()
-            .map(|(n, t)| format!("{n} {t:.1} s"))
-            .collect();
-        let per_query = self
-            .times
-            .iter()
-            .find(|(n, _)| n == "queries")
-            .map(|(_, t)| t / self.new_queries.max(1) as f64);
-        let timing = format!(
-            "round {:>4} time: {}{}",
-            record.round,
-            times.join(", "),
-            per_query.map_or(String::new(), |q| format!(" ({q:.2} s per query)"))
-        );
-        self.times.clear();
+        // the round's time split, from its record
+        let before = record.retrain_seconds + record.samples_seconds + record.encode_seconds;
+        let queries = record.seconds - before;
+        let mut stages: Vec<String> = [
+            ("retrain", record.retrain_seconds),
+            ("samples", record.samples_seconds),
+            ("encode", record.encode_seconds),
+        ]
+        .iter()
+        .filter(|(_, t)| *t >= 0.05)
+        .map(|(n, t)| format!("{n} {t:.1} s"))
+        .collect();
+        stages.push(format!(
+            "queries {queries:.1} s ({:.2} s per query)",
+            queries / self.new_queries.max(1) as f64
+        ));
+        let timing = format!("round {:>4} time: {}", record.round, stages.join(", "));
         self.new_queries = 0;
         self.bar.suspend(|| eprintln!("{line}\n{timing}"));
     }
