@@ -52,7 +52,7 @@ pub fn panel_plot(stem: &Path, y_desc: &str, panels: &[Panel<'_>]) -> anyhow::Re
     } else {
         SIZE
     };
-    let svg = stem.with_extension("svg");
+    let svg = with_suffix(stem, "svg");
     draw(
         SVGBackend::new(&svg, size).into_drawing_area(),
         y_desc,
@@ -68,8 +68,16 @@ pub fn panel_plot(stem: &Path, y_desc: &str, panels: &[Panel<'_>]) -> anyhow::Re
     )
     .map_err(|e| anyhow!("{e}"))
     .context("drawing the PNG picture")?;
-    let png = stem.with_extension("png");
+    let png = with_suffix(stem, "png");
     write_png(&png, size, &pixels).with_context(|| format!("writing {}", png.display()))
+}
+
+/// `stem.ext`, keeping any dot already in the stem (a setting name such as `alpha_1.0`).
+fn with_suffix(stem: &Path, ext: &str) -> std::path::PathBuf {
+    let mut name = stem.as_os_str().to_owned();
+    name.push(".");
+    name.push(ext);
+    name.into()
 }
 
 fn write_png(path: &Path, size: (u32, u32), rgb: &[u8]) -> anyhow::Result<()> {
@@ -220,16 +228,17 @@ mod tests {
     fn panels_sit_side_by_side() {
         let dir = std::env::temp_dir().join(format!("lso-panels-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let stem = dir.join("curves");
+        let stem = dir.join("curves_q_0.8");
         let series = vec![("ours", RGBColor(31, 119, 180), vec![(0.0, 1.0, 2.0); 3])];
         let panels: Vec<Panel<'_>> = ["top-1", "top-10", "top-50"]
             .iter()
             .map(|t| ((*t).to_owned(), series.clone()))
             .collect();
         panel_plot(&stem, "area", &panels).unwrap();
-        let svg = std::fs::read_to_string(stem.with_extension("svg")).unwrap();
+        // a dot in the stem stays: the files are `curves_q_0.8.svg` and `.png`
+        let svg = std::fs::read_to_string(dir.join("curves_q_0.8.svg")).unwrap();
         assert!(svg.contains("top-1") && svg.contains("top-10") && svg.contains("top-50"));
-        let png = std::fs::read(stem.with_extension("png")).unwrap();
+        let png = std::fs::read(dir.join("curves_q_0.8.png")).unwrap();
         let reader = png::Decoder::new(std::io::Cursor::new(png))
             .read_info()
             .unwrap();
