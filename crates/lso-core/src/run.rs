@@ -126,21 +126,21 @@ where
         let mut rounds = recorded.rounds;
         for round in start_round..self.settings.n_rounds() {
             let started = Instant::now();
+            let mut lap = started;
             self.retrain(round, &run_dir, observer)?;
-            let retrain_seconds = started.elapsed().as_secs_f64();
+            let retrain_seconds = lap_seconds(&mut lap);
             if self.settings.config().samples_per_model > 0 {
                 observer.on_stage(round, "samples");
                 self.log_samples(round, &recorded.samples, &mut run_dir)?;
             }
-            let samples_seconds = started.elapsed().as_secs_f64() - retrain_seconds;
+            let samples_seconds = lap_seconds(&mut lap);
             let mut latent = if self.proposer.needs_latent_data() {
                 observer.on_stage(round, "encode");
                 Some(self.latent_data(round)?)
             } else {
                 None
             };
-            let encode_seconds =
-                started.elapsed().as_secs_f64() - retrain_seconds - samples_seconds;
+            let encode_seconds = lap_seconds(&mut lap);
             observer.on_stage(round, "queries");
             let items =
                 self.query_round(round, &mut latent, &mut queries, &mut run_dir, observer)?;
@@ -635,4 +635,12 @@ fn check_len(component: &'static str, got: usize, expected: usize) -> Result<(),
             expected,
         })
     }
+}
+
+/// Seconds since `lap`, which restarts now.
+fn lap_seconds(lap: &mut Instant) -> f64 {
+    let now = Instant::now();
+    let seconds = now.duration_since(*lap).as_secs_f64();
+    *lap = now;
+    seconds
 }
