@@ -70,6 +70,20 @@ pub fn device(name: &str) -> Result<Device, ModelError> {
     }
 }
 
+/// Run `init` right after seeding the device's random generator with `seed`, holding a
+/// process-wide lock: burn's generator is global per backend, so two models initialised at the
+/// same time on other threads (tests, parallel runs) would otherwise draw from each other's
+/// sequence and lose their determinism.
+pub(crate) fn seeded_init<T>(device: &Device, seed: u64, init: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // a panic in another initialisation leaves nothing to repair: the guard only orders calls
+    let _guard = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    device.seed(seed);
+    init()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,9 +95,8 @@ pub struct GrammarModel {
 impl GrammarModel {
     /// A freshly initialised model (initialisation seeded by `seed`).
     pub fn new(config: GrammarVaeConfig, seed: u64, device: &Device) -> Self {
-        device.seed(seed);
         Self {
-            model: GrammarVae::new(config, device),
+            model: crate::device::seeded_init(device, seed, || GrammarVae::new(config, device)),
             config,
             device: device.clone(),
         }

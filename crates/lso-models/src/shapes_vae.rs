@@ -61,9 +61,8 @@ pub struct ShapesVae {
 impl ShapesVae {
     /// A freshly initialised model (initialisation seeded by `seed`) with KL weight `beta`.
     pub fn new(config: ConvVaeConfig, beta: f64, seed: u64, device: &Device) -> Self {
-        device.seed(seed);
         Self {
-            model: ConvVae::new(config, device),
+            model: crate::device::seeded_init(device, seed, || ConvVae::new(config, device)),
             beta,
             device: device.clone(),
         }
