@@ -8,7 +8,8 @@
 //! chosen explicitly: burn's `Device::default()` prefers a GPU runtime whenever one is compiled
 //! in, even on a machine without a GPU.
 
-use burn::tensor::Device;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
 
 use crate::ModelError;
 
@@ -70,18 +71,29 @@ pub fn device(name: &str) -> Result<Device, ModelError> {
     }
 }
 
-/// Run `init` right after seeding the device's random generator with `seed`, holding a
-/// process-wide lock: burn's generator is global per backend, so two models initialised at the
-/// same time on other threads (tests, parallel runs) would otherwise draw from each other's
-/// sequence and lose their determinism.
-pub(crate) fn seeded_init<T>(device: &Device, seed: u64, init: impl FnOnce() -> T) -> T {
+/// Run `init` right after seeding the device's random generator with `seed` and draw every
+/// parameter before returning, holding a process-wide lock: burn's generator is global per
+/// backend and its parameters are initialised lazily (on first use), so two models initialised
+/// on other threads at the same time (tests, parallel runs) would otherwise draw from each
+/// other's sequence and lose their determinism. Every module construction of this crate goes
+/// through it, including those whose weights are then loaded from a file.
+pub(crate) fn seeded_init<M: Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -> M {
+    /// Touches every float parameter, which runs its pending initialisation.
+    struct Materialise;
+    impl ModuleVisitor for Materialise {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let _ = param.val();
+        }
+    }
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     // a panic in another initialisation leaves nothing to repair: the guard only orders calls
     let _guard = LOCK
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     device.seed(seed);
-    init()
+    let module = init();
+    module.visit(&mut Materialise);
+    module
 }
 
 #[cfg(test)]

@@ -307,7 +307,8 @@ impl GrammarModel {
             gru_hidden: m.gru_hidden,
         };
         let path = dir.join("model.bpk");
-        let model = GrammarVae::new(config, device)
+        // initialised under the lock too: the draws would otherwise interleave with a seeded one
+        let model = crate::device::seeded_init(device, 0, || GrammarVae::new(config, device))
             .try_load_file(&path)
             .map_err(|e| ModelError::checkpoint(&path, format!("{e:?}")))?;
         Ok(Self {

@@ -325,7 +325,8 @@ pub(crate) fn load_model(dir: &Path, device: &Device) -> Result<(ConvVae, f64), 
     let config = ConvVaeConfig {
         latent_dim: meta.latent_dim,
     };
-    let model = ConvVae::new(config, device)
+    // initialised under the lock too: the draws would otherwise interleave with a seeded one
+    let model = crate::device::seeded_init(device, 0, || ConvVae::new(config, device))
         .try_load_file(&path)
         .map_err(|e| ModelError::checkpoint(&path, format!("{e:?}")))?;
     Ok((model, meta.beta))
