@@ -199,13 +199,12 @@ fn check_value(task: Task, item: &str, value: f64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The ten best items of each rank setting, over its seeds.
+/// The ten best items of each of `rank_settings` (which have runs), over its seeds.
 fn write_ten_best(
     md: &mut String,
     task: Task,
-    order: &[String],
+    rank_settings: &[&String],
     by_setting: &BTreeMap<String, Vec<(u64, RunData)>>,
-    jobs: &[(Setting, u64)],
 ) -> anyhow::Result<()> {
     let what = if task == Task::Chem {
         "molecules"
@@ -217,13 +216,8 @@ fn write_ten_best(
         "## Ten best {what} per rank setting\n\nDistinct {what} over all seeds of the setting; \
          the best 10 queries of every run, baselines included, are in `best.tsv`.\n"
     )?;
-    for name in order {
-        let Some(runs) = by_setting.get(name) else {
-            continue;
-        };
-        if jobs.iter().any(|(s, _)| &s.name == name && s.baseline) {
-            continue;
-        }
+    for &name in rank_settings {
+        let runs = &by_setting[name];
         let mut found: Vec<(f64, u64, usize, &str)> = runs
             .iter()
             .flat_map(|(seed, d)| {
@@ -480,7 +474,7 @@ pub fn write(
         )?;
     }
     if task != Task::Shapes {
-        write_ten_best(&mut md, task, &order, &by_setting, jobs)?;
+        write_ten_best(&mut md, task, &rank_settings, &by_setting)?;
     }
     writeln!(md, "## Wall time per run\n")?;
     writeln!(
