@@ -52,7 +52,7 @@ impl Jtvae {
     /// batch)` steps (at least one), each on a batch drawn with replacement with probability
     /// proportional to the weights (the weighting crate's sampler). Molecules that cannot be
     /// built (clusters outside the vocabulary) are left out of their batch and counted.
-    /// `progress(steps done, steps)` is called after every step.
+    /// `progress(steps done, steps)` is called before every step and once at the end.
     ///
     /// # Errors
     /// [`JtvaeError::Weights`] for unusable weights or lengths that differ.
