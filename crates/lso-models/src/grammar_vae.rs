@@ -72,7 +72,8 @@ pub struct GrammarVae {
 /// Loss terms of a batch.
 #[derive(Debug, Clone)]
 pub struct GrammarVaeLoss {
-    /// Weighted mean over the batch of reconstruction + KL (scalar tensor).
+    /// The weighted batch loss `mean(weight) · mean(reconstruction) + mean(weight · KL)`
+    /// (scalar tensor).
     pub loss: Tensor<1>,
     /// Mean reconstruction term (unweighted).
     pub reconstruction: f32,
@@ -176,8 +177,15 @@ impl GrammarVae {
     /// probabilities (a softmax over the productions the true production's left side allows,
     /// clipped to `[1e-7, 1 - 1e-7]` as Keras does), summed over steps and productions and
     /// divided by the number of productions; KL = the KL divergence to `N(0, I)` averaged over
-    /// latent dimensions. The batch loss is the mean over sequences of `weight · (reconstruction
-    /// + KL)`, so sample weights weight both terms.
+    /// latent dimensions.
+    ///
+    /// Sample weights enter as in the grammar VAE's Keras code, whose reconstruction term is
+    /// one number per batch (the cross-entropy of the flattened batch) added to each sequence's
+    /// KL before Keras weights the per-sequence losses: the batch loss is
+    /// `mean(weight) · mean(reconstruction) + mean(weight · KL)`. A weight thus scales its
+    /// sequence's KL but not its reconstruction, which every sequence of the batch shares
+    /// equally; weighted reconstruction comes from the replication of heavy points
+    /// (`lso_weighting::replicate`).
     ///
     /// # Shapes
     /// `x`, `masks`: `[batch, max_len, productions]` (one-hot, and 0/1 masks from
@@ -205,11 +213,66 @@ impl GrammarVae {
             .reshape([batch]);
         let rec_mean = reconstruction.clone().mean().into_scalar::<f32>();
         let kl_mean = kl.clone().mean().into_scalar::<f32>();
-        let loss = ((reconstruction + kl) * weights).mean();
+        let loss = reconstruction.mean() * weights.clone().mean() + (kl * weights).mean();
         GrammarVaeLoss {
             loss,
             reconstruction: rec_mean,
             kl: kl_mean,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    /// Weights scale each sequence's KL but not its reconstruction (the Keras code's batch
+    /// cross-entropy): two sequences with the same input and noise, so the same encoding and KL,
+    /// but different masks, so very different reconstruction terms, give the same loss whichever
+    /// of them carries the weight.
+    #[test]
+    fn weights_scale_the_kl_and_the_batch_reconstruction_alike() {
+        let device = Device::flex();
+        let (p, len, d) = (4, 8, 3);
+        let config = GrammarVaeConfig {
+            productions: p,
+            max_len: len,
+            latent_dim: d,
+            hidden: 8,
+            gru_hidden: 8,
+        };
+        let vae = GrammarVae::new(config, &device);
+        let row: Vec<f32> = (0..len * p)
+            .map(|i| f32::from(u8::from(i % p == (i / p) % p)))
+            .collect();
+        let x: Vec<f32> = row.iter().chain(&row).copied().collect();
+        // first sequence: only its true production allowed (reconstruction near 0); second:
+        // everything allowed
+        let masks: Vec<f32> = row.iter().copied().chain(vec![1.0; len * p]).collect();
+        let loss = |w: [f32; 2]| {
+            let t3 = |v: &Vec<f32>| {
+                Tensor::<3>::from_data(TensorData::new(v.clone(), [2, len, p]), &device)
+            };
+            let noise =
+                Tensor::<2>::from_data(TensorData::new(vec![0.5f32; 2 * d], [2, d]), &device);
+            let w = Tensor::<1>::from_data(TensorData::new(w.to_vec(), [2]), &device);
+            vae.loss(t3(&x), t3(&masks), noise, w)
+        };
+        let first = loss([2.0, 0.0]);
+        let second = loss([0.0, 2.0]);
+        let both = loss([1.0, 1.0]);
+        let value = |l: &GrammarVaeLoss| f64::from(l.loss.clone().into_scalar::<f32>());
+        let expected = f64::from(both.reconstruction) + f64::from(both.kl);
+        assert!(both.reconstruction > 0.1, "{}", both.reconstruction);
+        for l in [&first, &second, &both] {
+            assert!(
+                (value(l) - expected).abs() < 1e-5 * expected,
+                "{} vs {expected}",
+                value(l)
+            );
+        }
+        let half = loss([0.5, 0.5]);
+        assert!((value(&half) - expected / 2.0).abs() < 1e-5 * expected);
     }
 }
