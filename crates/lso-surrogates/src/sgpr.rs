@@ -77,6 +77,10 @@ pub struct SgprConfig {
     pub max_iters: usize,
     /// Smallest noise variance, in standardised units.
     pub min_noise_variance: f64,
+    /// The prior mean, in the targets' units: `None` fits a constant mean; `Some(c)` fixes it
+    /// at `c` (gpflow's `SGPR` without a mean function, the paper's code: `Some(0.0)`; far from
+    /// the data the prediction then returns to 0 instead of to the data's level).
+    pub fixed_mean: Option<f64>,
 }
 
 impl Default for SgprConfig {
@@ -89,6 +93,7 @@ impl Default for SgprConfig {
             schedule: SgprSchedule::Lbfgs,
             max_iters: 1000,
             min_noise_variance: 1e-6,
+            fixed_mean: None,
         }
     }
 }
@@ -660,7 +665,8 @@ impl Sgpr {
         let raw: Vec<f64> = x.iter().copied().collect();
         let xs = Scaler::fit(&raw, d).apply(&raw);
         let y_raw = y.to_vec();
-        let ys = Scaler::fit(&y_raw, 1).apply(&y_raw);
+        let y_scaler = Scaler::fit(&y_raw, 1);
+        let ys = y_scaler.apply(&y_raw);
         let nz = z.len();
         let mut bounds = Bounds::unbounded(d + 3 + nz);
         for t in 0..d + 1 {
@@ -676,6 +682,13 @@ impl Sgpr {
             ..LbfgsConfig::default()
         };
         let mut v = pack(&start, &z);
+        if let Some(c) = config.fixed_mean {
+            // pinned by equal bounds, in the standardised units of this fit's targets
+            let m = (c - y_scaler.mean[0]) / y_scaler.scale[0];
+            v[d + 2] = m;
+            bounds.lower[d + 2] = m;
+            bounds.upper[d + 2] = m;
+        }
         let mut phases = Vec::new();
         let kernel_phase = match config.schedule {
             SgprSchedule::Lbfgs => false,

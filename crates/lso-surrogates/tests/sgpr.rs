@@ -222,3 +222,56 @@ fn fitting_raises_the_bound_and_warm_refits_keep_it() {
         assert!(again.bound() >= fitted.bound() - 1e-6 * fitted.bound().abs());
     }
 }
+
+#[test]
+fn a_fixed_mean_is_where_predictions_return_far_from_the_data() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let n = 40;
+    let x = ndarray::Array2::from_shape_fn((n, 2), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 10.0);
+    let y = Array1::from_shape_fn(n, |i| 2.0 + x[[i, 0]].sin() - 0.5 * x[[i, 1]]);
+    let far = ndarray::Array2::from_elem((1, 2), 100.0);
+    let base = SgprConfig {
+        inducing: 10,
+        max_iters: 50,
+        ..SgprConfig::default()
+    };
+    let free = Sgpr::fit(x.view(), y.view(), &base, &mut rng).unwrap();
+    let (mu, _) = free.predict(far.view()).unwrap();
+    assert!(
+        mu[0] > 1.5,
+        "a fitted constant mean stays at the data's level: {}",
+        mu[0]
+    );
+    let pinned = SgprConfig {
+        fixed_mean: Some(0.0),
+        ..base
+    };
+    let zero = Sgpr::fit(x.view(), y.view(), &pinned, &mut rng).unwrap();
+    let (mu, _) = zero.predict(far.view()).unwrap();
+    assert!(mu[0].abs() < 1e-6, "{}", mu[0]);
+    // near the data it still fits the targets
+    let (mu, _) = zero.predict(x.view()).unwrap();
+    let worst = mu
+        .iter()
+        .zip(&y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 0.5, "{worst}");
+    // a refit on grown data (new standardisation, no iterations) keeps the mean at 0
+    let mut x2 = x.clone();
+    x2.push_row(ndarray::ArrayView1::from(&[0.5, 0.5])).unwrap();
+    let mut y2 = y.to_vec();
+    y2.push(12.0);
+    let refit = zero
+        .refit(
+            x2.view(),
+            Array1::from(y2).view(),
+            &SgprConfig {
+                max_iters: 0,
+                ..pinned
+            },
+        )
+        .unwrap();
+    let (mu, _) = refit.predict(far.view()).unwrap();
+    assert!(mu[0].abs() < 1e-6, "{}", mu[0]);
+}

@@ -2,7 +2,8 @@
 //! starting set, fit on 4/5 of it, predict the other 1/5 (correlation, RMSE against the
 //! targets' spread, calibration), for the default L-BFGS schedule and the paper's Adam.
 //!
-//! `cargo run --release -p lso-tasks --example expr_gp_check -- MODEL_DIR [data_seed] [m]`
+//! `cargo run --release -p lso-tasks --example expr_gp_check -- MODEL_DIR [data_seed] [m]
+//! [schedules]`, schedules a comma list of `lbfgs100`, `lbfgs1000`, `adam` (default all three).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,7 +39,7 @@ fn main() -> Result<(), lso_core::BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let model = PathBuf::from(
         args.first()
-            .ok_or("usage: expr_gp_check MODEL_DIR [seed] [m]")?,
+            .ok_or("usage: expr_gp_check MODEL_DIR [seed] [m] [lbfgs100,lbfgs1000,adam]")?,
     );
     let data_seed: u64 = args.get(1).map_or(Ok(1), |a| a.parse())?;
     let m: usize = args.get(2).map_or(Ok(500), |a| a.parse())?;
@@ -75,11 +76,18 @@ fn main() -> Result<(), lso_core::BoxError> {
     let (y_train, y_test) = y.split_at(n_train);
     let sd_y = ArrayView1::from(y_test).std(0.0);
     println!("held-out targets: sd {sd_y:.3}");
-    for (schedule, iters) in [
-        (SgprSchedule::Lbfgs, 100),
-        (SgprSchedule::Lbfgs, 1000),
-        (SgprSchedule::PaperAdam, 100_000),
-    ] {
+    let schedules = args
+        .get(3)
+        .map_or("lbfgs100,lbfgs1000,adam", String::as_str)
+        .split(',')
+        .map(|s| match s {
+            "lbfgs100" => Ok((SgprSchedule::Lbfgs, 100)),
+            "lbfgs1000" => Ok((SgprSchedule::Lbfgs, 1000)),
+            "adam" => Ok((SgprSchedule::PaperAdam, 100_000)),
+            other => Err(format!("unknown schedule `{other}`")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (schedule, iters) in schedules {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let t = Instant::now();
         let gp = Sgpr::fit(

@@ -49,6 +49,10 @@ pub struct GpEiConfig {
     /// hyperparameters or inducing inputs: on the expression task it found better expressions
     /// than 10 iterations at a fifth of the time (`docs/expr.md`).
     pub sparse_refit_iters: usize,
+    /// The sparse GP's prior mean is fixed at 0 in the objective's units, as gpflow's `SGPR`
+    /// without a mean function in the paper's code (far from the data its predictions return
+    /// to 0); `false` fits a constant mean (the data's level).
+    pub sparse_zero_mean: bool,
 }
 
 impl Default for GpEiConfig {
@@ -64,6 +68,7 @@ impl Default for GpEiConfig {
             inducing: 0,
             sparse_max_iters: 100,
             sparse_refit_iters: 0,
+            sparse_zero_mean: false,
         }
     }
 }
@@ -122,6 +127,7 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 kernel,
                 inducing: self.config.inducing,
                 max_iters: self.config.sparse_max_iters,
+                fixed_mean: self.config.sparse_zero_mean.then_some(0.0),
                 ..SgprConfig::default()
             };
             let gp = match (&self.previous_sparse, request.first_in_round) {
