@@ -78,7 +78,7 @@ pub struct SgprConfig {
     /// Smallest noise variance, in standardised units.
     pub min_noise_variance: f64,
     /// The prior mean, in the targets' units: `None` fits a constant mean; `Some(c)` fixes it
-    /// at `c` (gpflow's `SGPR` without a mean function, the paper's code: `Some(0.0)`; far from
+    /// at `c` (`Some(0.0)` is gpflow's `SGPR` without a mean function, its default; far from
     /// the data the prediction then returns to 0 instead of to the data's level).
     pub fixed_mean: Option<f64>,
 }

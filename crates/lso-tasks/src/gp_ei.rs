@@ -50,8 +50,10 @@ pub struct GpEiConfig {
     /// than 10 iterations at a fifth of the time (`docs/expr.md`).
     pub sparse_refit_iters: usize,
     /// The sparse GP's prior mean is fixed at 0 in the objective's units, as gpflow's `SGPR`
-    /// without a mean function in the paper's code (far from the data its predictions return
-    /// to 0); `false` fits a constant mean (the data's level).
+    /// without a mean function (its default; far from the data the predictions return to 0);
+    /// `false` fits a constant mean (the data's level). Whether the paper's code sets a mean
+    /// function is not known here; on the expression task it made no difference
+    /// (`docs/expr.md`).
     pub sparse_zero_mean: bool,
 }
 
