@@ -36,8 +36,10 @@ pub struct MultiStartConfig {
     pub n_from_data: usize,
     /// Fraction of the data counted as "best" for those starts (the paper: 0.2).
     pub best_fraction: f64,
-    /// Stop after this many converged runs, as the paper's code does (`Some(n_out)`); `None`
-    /// runs every start and keeps the best, which is never worse.
+    /// Stop after this many converged runs, as the paper's code does with `Some(n_out)`: the
+    /// result is then the best of the runs made so far, often the local maximum of the first
+    /// start that climbs. A run that stops where it started (EI underflowing far from the data,
+    /// a zero gradient) does not count. `None` runs every start and keeps the best.
     pub stop_after_converged: Option<usize>,
     /// The local optimiser.
     pub lbfgs: LbfgsConfig,
@@ -115,7 +117,7 @@ pub fn maximise_multistart<R: Rng + ?Sized>(
         };
         match minimise_bounded(objective, &start, bounds, &config.lbfgs) {
             Ok(m) => {
-                if m.converged() {
+                if m.converged() && m.iterations > 0 {
                     converged += 1;
                 }
                 results.push((m.x, -m.value));
@@ -203,6 +205,45 @@ mod tests {
             "{found:?}"
         );
         assert!((found[1].0[0] + 1.0).abs() < 1e-2, "{found:?}");
+    }
+
+    #[test]
+    fn the_papers_early_stop_takes_the_first_converged_local_maximum() {
+        let acq = ExpectedImprovement {
+            best: 0.5,
+            log: true,
+        };
+        let bounds = Bounds::cube(2, -3.0, 3.0);
+        // one data start near each bump
+        let data = [-0.9, 0.9, 1.4, -0.9];
+        let lower_bump_wins = |stop: Option<usize>| {
+            (0..20)
+                .filter(|&seed| {
+                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+                    let config = MultiStartConfig {
+                        n_random: 0,
+                        n_from_data: 20,
+                        stop_after_converged: stop,
+                        ..MultiStartConfig::default()
+                    };
+                    let found = maximise_multistart(
+                        &acq,
+                        &Bumps,
+                        &bounds,
+                        &data,
+                        &[1.0, 1.0],
+                        1,
+                        &config,
+                        &mut rng,
+                    )
+                    .unwrap();
+                    (found[0].0[0] + 1.0).abs() < 1e-2
+                })
+                .count()
+        };
+        assert_eq!(lower_bump_wins(None), 0);
+        let early = lower_bump_wins(Some(1));
+        assert!(early > 0 && early < 20, "{early}");
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub struct GpEiConfig {
     /// function is not known here; on the expression task it made no difference
     /// (`docs/expr.md`).
     pub sparse_zero_mean: bool,
+    /// Stop the multi-start EI maximisation after this many runs converged by relative decrease
+    /// and take the best so far, as the paper's code does (1); 0 runs all starts and keeps the
+    /// best.
+    pub stop_after_converged: usize,
 }
 
 impl Default for GpEiConfig {
@@ -71,6 +75,7 @@ impl Default for GpEiConfig {
             sparse_max_iters: 100,
             sparse_refit_iters: 0,
             sparse_zero_mean: false,
+            stop_after_converged: 0,
         }
     }
 }
@@ -122,6 +127,8 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
         let multistart = MultiStartConfig {
             n_random: self.config.n_random_starts,
             n_from_data: self.config.n_data_starts,
+            stop_after_converged: (self.config.stop_after_converged > 0)
+                .then_some(self.config.stop_after_converged),
             ..MultiStartConfig::default()
         };
         if self.config.inducing > 0 {
