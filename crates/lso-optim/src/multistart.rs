@@ -214,7 +214,7 @@ mod tests {
             log: true,
         };
         let bounds = Bounds::cube(2, -3.0, 3.0);
-        // one data start near each bump
+        // one data point near each bump; the 20 starts are drawn from them
         let data = [-0.9, 0.9, 1.4, -0.9];
         let lower_bump_wins = |stop: Option<usize>| {
             (0..20)
