@@ -211,9 +211,10 @@ impl GrammarVae {
         let kl = ((log_var.clone() + 1.0 - mean.powf_scalar(2.0) - log_var.exp()) * -0.5)
             .mean_dim(1)
             .reshape([batch]);
-        let rec_mean = reconstruction.clone().mean().into_scalar::<f32>();
+        let reconstruction = reconstruction.mean();
+        let rec_mean = reconstruction.clone().into_scalar::<f32>();
         let kl_mean = kl.clone().mean().into_scalar::<f32>();
-        let loss = reconstruction.mean() * weights.clone().mean() + (kl * weights).mean();
+        let loss = reconstruction * weights.clone().mean() + (kl * weights).mean();
         GrammarVaeLoss {
             loss,
             reconstruction: rec_mean,
