@@ -36,7 +36,7 @@ impl Default for ChemConfig {
         Self {
             data: PathBuf::from("data/zinc/zinc_subset.txt"),
             n_data: 0,
-            model: PathBuf::from("pretrain/jtvae/checkpoint"),
+            model: PathBuf::from("pretrain/jtvae/model"),
             decode_time_limit: 20.0,
         }
     }
