@@ -11,10 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lso_jtvae::{DecodeOptions, DecodeOutcome, Jtvae};
 
 /// The shipped pretrained model (`pretrain/jtvae/model`, 30 epochs on the 24,445 training molecules).
-const DEFAULT_MODEL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../pretrain/jtvae/model"
-);
+const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pretrain/jtvae/model");
 
 /// Rows handled between writes.
 const CHUNK: usize = 32;
