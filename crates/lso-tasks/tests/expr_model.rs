@@ -128,6 +128,20 @@ fn training_lowers_the_loss_and_the_model_round_trips() {
     vae.save(dir.path()).unwrap();
     let loaded = GrammarModel::load(dir.path(), &dev).unwrap();
     assert_eq!(vae.encode(&x).unwrap(), loaded.encode(&x).unwrap());
+    // after training, batch normalisation uses its running statistics: a sequence's encoding
+    // and a point's decoding do not depend on the rest of the batch (as Keras at inference)
+    let width = x.len() / items.len();
+    let all = vae.encode(&x).unwrap();
+    let one = vae.encode(&x[..width]).unwrap();
+    assert_eq!(one.len(), 4);
+    for (a, b) in one.iter().zip(&all[..4]) {
+        assert!((a - b).abs() < 1e-5, "encoding {a} alone, {b} in a batch");
+    }
+    let logits_all = vae.decode_logits(&all).unwrap();
+    let logits_one = vae.decode_logits(&all[4..8]).unwrap();
+    for (a, b) in logits_one.iter().zip(&logits_all[width..2 * width]) {
+        assert!((a - b).abs() < 1e-4, "logit {a} alone, {b} in a batch");
+    }
     // bad inputs
     assert!(vae.encode(&x[..100]).is_err());
     let mut nan = x.clone();
