@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use lso_jtvae::{DecodeOptions, DecodeOutcome, Jtvae};
+use lso_jtvae::{DecodeOptions, DecodeOutcome, Jtvae, SHIPPED_MODEL};
 
-/// The shipped pretrained model (`pretrain/jtvae/model`, 30 epochs on the 24,445 training molecules).
-const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pretrain/jtvae/model");
+/// The repository root, where the shipped model lies (two levels above this crate).
+const REPO_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 /// Rows handled between writes.
 const CHUNK: usize = 32;
@@ -127,7 +127,7 @@ fn load(args: &ModelArgs) -> anyhow::Result<Jtvae> {
     let dir = args
         .model
         .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
+        .unwrap_or_else(|| Path::new(REPO_ROOT).join(SHIPPED_MODEL));
     Jtvae::load(&dir, args.device.device()?)
         .with_context(|| format!("loading the JT-VAE model in {}", dir.display()))
 }

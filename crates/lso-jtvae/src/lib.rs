@@ -32,7 +32,7 @@ pub use features::{
 };
 pub use model::{BatchPlan, JtvaeConfig, JtvaeModel, LossTerms};
 pub use moltree::{ClusterSet, MolTree, TreeNode};
-pub use pretrained::Jtvae;
+pub use pretrained::{Jtvae, SHIPPED_MODEL};
 pub use retrain::{RetrainReport, RetrainSettings};
 pub use train::{
     FORMAT_VERSION, ModelFiles, StepReport, TrainSettings, TrainState, Trainer, build_examples,

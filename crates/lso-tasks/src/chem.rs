@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use burn::tensor::Device;
 use lso_core::{BoxError, ConfigError, Dataset, Objective, Outcome};
-use lso_jtvae::{DecodeOptions, Jtvae};
+use lso_jtvae::{DecodeOptions, Jtvae, SHIPPED_MODEL};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the chemistry task (`[task]` with `kind = "chem"`). Relative paths are resolved
@@ -25,7 +25,7 @@ pub struct ChemConfig {
     pub data: PathBuf,
     /// Use only the first `n_data` lines (0: all).
     pub n_data: usize,
-    /// JT-VAE model directory.
+    /// JT-VAE model directory (default: the shipped model, relative to the working directory).
     pub model: PathBuf,
     /// Per-molecule decoding time limit, seconds.
     pub decode_time_limit: f64,
@@ -36,7 +36,7 @@ impl Default for ChemConfig {
         Self {
             data: PathBuf::from("data/zinc/zinc_subset.txt"),
             n_data: 0,
-            model: PathBuf::from("pretrain/jtvae/model"),
+            model: PathBuf::from(SHIPPED_MODEL),
             decode_time_limit: 20.0,
         }
     }
