@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::plot;
-use crate::reproduce::{Setting, Task, run_dir};
+use crate::reproduce::{Setting, Task, all_settings, run_dir};
 use crate::timing::TimeSplit;
 use lso_core::top_k_mean as top_k;
 use plotters::style::RGBColor;
@@ -429,6 +429,19 @@ pub fn write(
         writeln!(
             md,
             "| `{name}` | {n} | {qmin} | {ours} | {med} | {off} | {off_med} |"
+        )?;
+    }
+    // the paper's settings left out of this report, said plainly
+    let absent: Vec<String> = all_settings(task)
+        .into_iter()
+        .filter(|s| !order.contains(&s.name))
+        .map(|s| format!("`{}`", s.name))
+        .collect();
+    if !absent.is_empty() {
+        writeln!(
+            md,
+            "\nThe paper's other settings, not in this report (not chosen with `--settings`): {}.",
+            absent.join(", ")
         )?;
     }
     // curves of the rank settings that have runs, linked relative to the report
