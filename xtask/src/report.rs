@@ -114,9 +114,10 @@ fn shown(task: Task, v: f64) -> f64 {
     if task == Task::Expr { -v } else { v }
 }
 
-/// Official runs: setting -> seed -> values (as the loop maximises them) in query order
-/// (columns `setting seed query_index value [smiles]`; a chem query whose smiles is `None` was
-/// invalid; expr's published values are scores, negated here).
+/// Official runs: setting -> seed -> values (as the loop maximises them) in query order, from
+/// `data/official/<task>_rank.tsv` (columns `setting seed query_index value [smiles]`; a chem
+/// query whose smiles is `None` was invalid; expr's published values are scores, negated here)
+/// and the task's baselines file if there is one.
 fn official(task: Task) -> anyhow::Result<Runs> {
     let path = format!("data/official/{}_rank.tsv", task.name());
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
@@ -135,7 +136,45 @@ fn official(task: Task) -> anyhow::Result<Runs> {
             .or_default()
             .push(valid.then_some(value));
     }
+    official_baselines(task, &mut out)?;
     Ok(out)
+}
+
+/// Official baseline runs, where published runs carry information: `data/official/<task>_baselines.tsv`
+/// (columns `retrain_every seed query_index value`) holds one run per retraining period and
+/// seed, shared by every baseline setting with that period (the paper's expression baselines are
+/// byte-identical across weightings; `data/official/README.md`).
+fn official_baselines(task: Task, out: &mut Runs) -> anyhow::Result<()> {
+    let path = format!("data/official/{}_baselines.tsv", task.name());
+    if !Path::new(&path).exists() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let mut shared: BTreeMap<(String, u64), Vec<Option<f64>>> = BTreeMap::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        anyhow::ensure!(f.len() == 4, "{path} line {}: expected 4 columns", n + 1);
+        let seed: u64 = f[1]
+            .parse()
+            .with_context(|| format!("{path} line {}: seed", n + 1))?;
+        let value: f64 = f[3]
+            .parse()
+            .with_context(|| format!("{path} line {}: value", n + 1))?;
+        shared
+            .entry((format!("r_{}", f[0]), seed))
+            .or_default()
+            .push(Some(shown(task, value)));
+    }
+    for setting in all_settings(task).into_iter().filter(|s| s.baseline) {
+        for ((period, seed), values) in &shared {
+            if setting.name.split('/').any(|part| part == period) {
+                out.entry(setting.name.clone())
+                    .or_default()
+                    .insert(*seed, values.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Median and quartiles over seeds of running top-1 curves, per query.
@@ -379,12 +418,20 @@ pub fn write(
     writeln!(
         md,
         "Written by `cargo xtask reproduce {}{}` from the runs in `{}`. {data_note} Official \
-         values: the paper's published runs (`data/official/{}_rank.tsv`). Per-run rows: \
+         values: the paper's published runs (`data/official/{}_rank.tsv`{}). Per-run rows: \
          `summary.tsv`.\n",
         task.name(),
         if quick { " --quick" } else { "" },
         out.display(),
-        task.name()
+        task.name(),
+        if task == Task::Expr {
+            "; the baselines' in `expr_baselines.tsv`: the published expression baselines are \
+             byte-identical for all weightings with the same retraining period and seed, so \
+             they say nothing about the weighting, and those with r = 200 stopped at 3,200-3,400 \
+             queries"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         md,
@@ -620,6 +667,32 @@ mod tests {
             .map(|v| shown(Task::Expr, best_value(v).unwrap()))
             .collect();
         assert!((median(&mut tops) - 1.330).abs() < 0.001, "{tops:?}");
+    }
+
+    #[test]
+    fn official_expr_baselines_are_shared_by_retraining_period() {
+        let off = official(Task::Expr).unwrap();
+        let baselines: Vec<Setting> = all_settings(Task::Expr)
+            .into_iter()
+            .filter(|s| s.baseline)
+            .collect();
+        assert_eq!(baselines.len(), 16);
+        for s in &baselines {
+            let runs = &off[&s.name];
+            let lens: Vec<usize> = runs.values().map(Vec::len).collect();
+            // published: r = 200 stopped at 3,400 / 3,200 / 3,400 queries, r = 500 ran 5,000
+            if s.name.contains("/r_200") {
+                assert_eq!(lens, [3400, 3200, 3400], "{}", s.name);
+            } else {
+                assert_eq!(lens, [5000, 5000, 5000], "{}", s.name);
+            }
+        }
+        let a = &off["dbas/q_0.8/r_200/n_0.1"];
+        let b = &off["rwr/r_200/alpha_1.0"];
+        assert_eq!(a, b);
+        // scores are shown as published (the loop maximises minus the score)
+        let first = a[&1][0].unwrap();
+        assert!((shown(Task::Expr, first) - 5.711184813247403).abs() < 1e-12);
     }
 
     #[test]
