@@ -4,7 +4,8 @@
 //! After each stage: for the 10 best expressions of the data, the share of exact
 //! reconstructions (encode the mean, decode with the loop's 5 attempts) and, around each one's
 //! latent mean, the share of Gaussian perturbations (several scales) that decode to it again or
-//! to nothing valid.
+//! to nothing valid. At the end, the sparse GP fitted to the data's latent means (500 inducing
+//! points, the default fit) and what it predicts at and around those expressions.
 //!
 //! `cargo run --release -p lso-tasks --example expr_recon_check -- MODEL_DIR k [data_seed]
 //! [queries.jsonl] [retrain_batch_size] [retrain_epochs] [retrain_lr]`
@@ -12,9 +13,10 @@
 use std::path::PathBuf;
 
 use lso_core::{Decoded, Encoded, GenerativeModel, StreamRng};
+use lso_surrogates::{Sgpr, SgprConfig};
 use lso_tasks::expr::{ExprConfig, ExprModel, ExprObjective, Expression};
 use lso_weighting::WeightingConfig;
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView1};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -82,6 +84,79 @@ fn report(
             -values[i],
             items[i].to_string(),
             own,
+            cells.join("  ")
+        );
+    }
+    Ok(())
+}
+
+/// Fit the sparse GP on the latent means and values (as scores), then show its predictions at
+/// the 10 best expressions and at perturbations of them.
+fn gp_view(
+    model: &mut ExprModel,
+    items: &[Expression],
+    values: &[f64],
+    rng: &mut StreamRng,
+) -> Result<(), lso_core::BoxError> {
+    let rows: Vec<Vec<f64>> = model
+        .encode(items)?
+        .into_iter()
+        .map(|e| match e {
+            Encoded::Latent(v) => Ok(v),
+            Encoded::Failed(r) => Err(r),
+        })
+        .collect::<Result<_, _>>()?;
+    let (n, d) = (rows.len(), rows[0].len());
+    let z = Array2::from_shape_fn((n, d), |(i, j)| rows[i][j]);
+    let scores: Vec<f64> = values.iter().map(|v| -v).collect();
+    let gp = Sgpr::fit(
+        z.view(),
+        ArrayView1::from(&scores),
+        &SgprConfig {
+            inducing: 500,
+            ..SgprConfig::default()
+        },
+        rng,
+    )?;
+    let mut sorted = scores.clone();
+    sorted.sort_by(f64::total_cmp);
+    let spread = z.iter().map(|v| v.abs()).sum::<f64>() / (n * d) as f64;
+    let p = gp.params();
+    let mut ls: Vec<f64> = p.log_lengthscales.iter().map(|v| v.exp()).collect();
+    ls.sort_by(f64::total_cmp);
+    println!(
+        "GP on {n} points: 10th percentile of the scores {:.3} (the EI incumbent); lengthscales (standardised) min {:.2} median {:.2}; noise var {:.3}",
+        sorted[n / 10],
+        ls[0],
+        ls[d / 2],
+        p.log_noise_variance.exp()
+    );
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    for &i in order.iter().take(10) {
+        let mut cells = Vec::new();
+        for scale in SCALES {
+            let draws = if scale == 0.0 { 1 } else { DRAWS };
+            let zz = Array2::from_shape_fn((draws, d), |(r, j)| {
+                let noise: f64 = StandardNormal.sample(&mut *rng);
+                z[[i, j]]
+                    + if r == 0 && scale == 0.0 {
+                        0.0
+                    } else {
+                        scale * spread * noise
+                    }
+            });
+            let (mu, var) = gp.predict(zz.view())?;
+            cells.push(format!(
+                "{:.2} +- {:.2}",
+                mu.mean().unwrap_or(f64::NAN),
+                var.mean().unwrap_or(f64::NAN).sqrt()
+            ));
+        }
+        println!(
+            "  {:>6.3}  {:<36} GP mean +- sd at scales {SCALES:?}: {}",
+            scores[i],
+            items[i].to_string(),
             cells.join("  ")
         );
     }
@@ -156,6 +231,7 @@ fn main() -> Result<(), lso_core::BoxError> {
             &values,
             &mut rng,
         )?;
+        gp_view(&mut task.model, &items, &values, &mut rng)?;
     }
     Ok(())
 }
