@@ -128,7 +128,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             device,
         } => optimise(&config, &out, &device),
-        Command::Resume { dir, device } => optimise(&dir.join("config.toml"), &dir, &device),
+        Command::Resume { dir, device } => {
+            optimise(&dir.join(lso_core::CONFIG_FILE), &dir, &device)
+        }
         Command::Train(TrainCommand::Jtvae(args)) => args.run(),
         Command::Train(TrainCommand::Shapes(args)) => args.run(),
         Command::Train(TrainCommand::Expr(args)) => args.run(),

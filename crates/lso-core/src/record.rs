@@ -28,7 +28,9 @@ use crate::BoxError;
 /// Version of the run directory format; a directory of another version is refused.
 pub const FORMAT_VERSION: u32 = 1;
 
-const CONFIG: &str = "config.toml";
+/// The run's config, as written when the run was created, in its directory.
+pub const CONFIG_FILE: &str = "config.toml";
+const CONFIG: &str = CONFIG_FILE;
 const MANIFEST: &str = "run.json";
 const QUERIES: &str = "queries.jsonl";
 const SAMPLES: &str = "samples.jsonl";

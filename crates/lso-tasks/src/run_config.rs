@@ -178,6 +178,24 @@ impl CheckedRun {
         toml::to_string(&self.config).expect("run configs serialise to TOML")
     }
 
+    /// The config text to check against the run in `dir`: the stored text when it is this
+    /// config written before keys added since (they take their defaults, which keep the earlier
+    /// behaviour), so such runs resume; otherwise the resolved config, whose first difference
+    /// from the stored one the loop reports.
+    fn stored_form(&self, dir: &Path) -> String {
+        let resolved = self.resolved_toml();
+        let stored = std::fs::read_to_string(dir.join(lso_core::CONFIG_FILE)).ok();
+        match stored {
+            Some(text)
+                if RunConfig::from_toml(&text)
+                    .is_ok_and(|c| toml::to_string(&c).is_ok_and(|t| t == resolved)) =>
+            {
+                text
+            }
+            _ => resolved,
+        }
+    }
+
     /// Run or resume the run in `dir`.
     ///
     /// # Errors
@@ -187,7 +205,7 @@ impl CheckedRun {
         dir: &Path,
         observer: &mut dyn Observer,
     ) -> Result<RunSummary, TaskError> {
-        let toml = self.resolved_toml();
+        let toml = self.stored_form(dir);
         let job = Job {
             settings: &self.settings,
             dir,
@@ -293,6 +311,50 @@ mod tests {
         let cfg = RunConfig::from_toml("[task]\nkind = \"synthetic\"\nlatent_dim = 9\n").unwrap();
         let err = cfg.check().unwrap_err().to_string();
         assert!(err.contains("`task.data_dim` = 8"), "{err}");
+    }
+
+    #[test]
+    fn runs_written_before_a_new_key_resume_and_real_differences_are_refused() {
+        let text = "[task]\nkind = \"synthetic\"\nn_data = 30\n[loop]\nbudget = 3\n\
+                    retrain_every = 2\nsamples_per_model = 0\n\
+                    [loop.surrogate_data]\nn_best = 10\nn_random = 10\n\
+                    [strategy]\nkind = \"gp-ei\"\n";
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        let run = RunConfig::from_toml(text).unwrap().check().unwrap();
+        let first = run.execute(&dir, &mut lso_core::NoObserver).unwrap();
+        assert_eq!(first.queries.len(), 3);
+        // the stored config as an older lso wrote it, without keys added since (their
+        // defaults are in effect here)
+        let path = dir.join(lso_core::CONFIG_FILE);
+        let stored = std::fs::read_to_string(&path).unwrap();
+        let older: String = stored
+            .lines()
+            .filter(|l| {
+                !l.starts_with("sparse_zero_mean") && !l.starts_with("stop_after_converged")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(older.lines().count() + 2, stored.lines().count());
+        std::fs::write(&path, &older).unwrap();
+        let again = run.execute(&dir, &mut lso_core::NoObserver).unwrap();
+        assert_eq!(again.resumed_at, 3);
+        assert_eq!(again.queries, first.queries);
+        // a value that differs from the default the older run had is a different config
+        let zero_mean = format!("{text}sparse_zero_mean = true\n");
+        let run = RunConfig::from_toml(&zero_mean).unwrap().check().unwrap();
+        let err = run
+            .execute(&dir, &mut lso_core::NoObserver)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("strategy.sparse_zero_mean"), "{err}");
+        let seed = text.replace("budget = 3", "budget = 3\nseed = 9");
+        let run = RunConfig::from_toml(&seed).unwrap().check().unwrap();
+        let err = run
+            .execute(&dir, &mut lso_core::NoObserver)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("loop.seed"), "{err}");
     }
 
     #[test]
