@@ -429,6 +429,22 @@ impl JtvaeModel {
 
     /// The training loss of a minibatch; `noise_seed` draws the latent noise.
     pub fn loss(&self, plan: &BatchPlan, beta: f32, noise_seed: u64, device: &Device) -> LossTerms {
+        self.loss_of_rows(plan, beta, noise_seed, 0, plan.batch_size, device)
+    }
+
+    /// The loss of the rows `first..first + plan.batch_size` of a minibatch of `total`
+    /// molecules that `plan` holds in part: the latent noise is those rows of the whole
+    /// minibatch's noise, so the parts' losses weighted by their shares of `total` add up to
+    /// the whole minibatch's loss, and their gradients to its gradient.
+    pub(crate) fn loss_of_rows(
+        &self,
+        plan: &BatchPlan,
+        beta: f32,
+        noise_seed: u64,
+        first: usize,
+        total: usize,
+        device: &Device,
+    ) -> LossTerms {
         let h = self.hidden();
         let b = plan.batch_size;
         let bf = b as f32;
@@ -439,7 +455,7 @@ impl JtvaeModel {
         let kl = (log_var.clone() + 1.0 - mean.clone().powf_scalar(2.0) - log_var.clone().exp())
             .sum()
             .mul_scalar(-0.5 / bf);
-        let eps = noise(noise_seed, b, l, device);
+        let eps = noise(noise_seed, total, l, device).slice([first..first + b, 0..l]);
         let z = mean + (log_var * 0.5).exp() * eps;
         let z_tree = z.clone().slice([0..b, 0..l / 2]);
         let z_mol = z.slice([0..b, l / 2..l]);

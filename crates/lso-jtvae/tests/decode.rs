@@ -263,3 +263,70 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
     GenerativeModel::load_checkpoint(&mut c, dir.path()).expect("loads");
     assert_eq!(Jtvae::encode(&a, &smiles), Jtvae::encode(&c, &smiles));
 }
+
+#[test]
+fn a_batch_split_into_passes_takes_the_same_step() {
+    use rand::SeedableRng;
+    let clusters = clusters();
+    let device = Device::flex();
+    let cfg = config(32, clusters.len());
+    let smiles: Vec<String> = zinc(3);
+    let fresh = Jtvae::new(JtvaeModel::new(&cfg, 8, &device), cfg, clusters, device);
+    let whole = lso_jtvae::RetrainSettings {
+        batch_size: 4,
+        lr: 1e-2,
+        ..Default::default()
+    };
+    // every molecule in a pass of its own
+    let split = lso_jtvae::RetrainSettings {
+        max_pass_elements: 1,
+        ..whole
+    };
+    let mut models = Vec::new();
+    for settings in [whole, split] {
+        let mut m = fresh.clone();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let report = m
+            .retrain(
+                &smiles,
+                &[1.0, 2.0, 3.0],
+                4.0,
+                &settings,
+                &mut rng,
+                &mut |_, _| {},
+            )
+            .expect("retrains");
+        assert_eq!(report.steps, 3);
+        models.push(m);
+    }
+    let a: Vec<f32> = models[0]
+        .encode(&smiles)
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    let b: Vec<f32> = models[1]
+        .encode(&smiles)
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    let c: Vec<f32> = fresh
+        .encode(&smiles)
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    let moved = a
+        .iter()
+        .zip(&c)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(moved > 1e-3, "retraining moved the encodings by {moved}");
+    assert!(
+        diff < 1e-4 * moved.max(1.0),
+        "split and whole differ by {diff} (moved {moved})"
+    );
+}
