@@ -25,6 +25,36 @@ const SCALES: [f64; 4] = [0.0, 0.1, 0.3, 1.0];
 /// Perturbed decodes per expression and scale.
 const DRAWS: usize = 20;
 
+/// The latent means of `items`.
+fn latent_means(
+    model: &mut ExprModel,
+    items: &[Expression],
+) -> Result<Vec<Vec<f64>>, lso_core::BoxError> {
+    model
+        .encode(items)?
+        .into_iter()
+        .map(|e| match e {
+            Encoded::Latent(v) => Ok(v),
+            Encoded::Failed(r) => Err(r.into()),
+        })
+        .collect()
+}
+
+/// `draws` rows around `center`: Gaussian steps of sd `scale * spread` (scale 0: the center
+/// itself). A normal draw is taken for every entry in row order either way.
+fn perturbed(
+    center: &[f64],
+    scale: f64,
+    spread: f64,
+    draws: usize,
+    rng: &mut StreamRng,
+) -> Array2<f64> {
+    Array2::from_shape_fn((draws, center.len()), |(_, j)| {
+        let noise: f64 = StandardNormal.sample(&mut *rng);
+        center[j] + scale * spread * noise
+    })
+}
+
 fn report(
     stage: &str,
     model: &mut ExprModel,
@@ -32,14 +62,7 @@ fn report(
     values: &[f64],
     rng: &mut StreamRng,
 ) -> Result<(), lso_core::BoxError> {
-    let latent: Vec<Vec<f64>> = model
-        .encode(items)?
-        .into_iter()
-        .map(|e| match e {
-            Encoded::Latent(v) => Ok(v),
-            Encoded::Failed(r) => Err(r),
-        })
-        .collect::<Result<_, _>>()?;
+    let latent = latent_means(model, items)?;
     let d = model.latent_dim();
     let spread = latent.iter().flatten().map(|v| v.abs()).sum::<f64>() / (latent.len() * d) as f64;
     let mut order: Vec<usize> = (0..items.len()).collect();
@@ -50,18 +73,7 @@ fn report(
         let mut own = String::new();
         for scale in SCALES {
             let draws = if scale == 0.0 { 1 } else { DRAWS };
-            let mut z = Array2::<f64>::zeros((draws, d));
-            for (r, mut row) in z.rows_mut().into_iter().enumerate() {
-                for (j, v) in row.iter_mut().enumerate() {
-                    let noise: f64 = StandardNormal.sample(rng);
-                    *v = latent[i][j]
-                        + if r == 0 && scale == 0.0 {
-                            0.0
-                        } else {
-                            scale * spread * noise
-                        };
-                }
-            }
+            let z = perturbed(&latent[i], scale, spread, draws, rng);
             let decoded = model.decode(z.view(), rng)?;
             let same = decoded
                 .iter()
@@ -98,14 +110,7 @@ fn gp_view(
     values: &[f64],
     rng: &mut StreamRng,
 ) -> Result<(), lso_core::BoxError> {
-    let rows: Vec<Vec<f64>> = model
-        .encode(items)?
-        .into_iter()
-        .map(|e| match e {
-            Encoded::Latent(v) => Ok(v),
-            Encoded::Failed(r) => Err(r),
-        })
-        .collect::<Result<_, _>>()?;
+    let rows = latent_means(model, items)?;
     let (n, d) = (rows.len(), rows[0].len());
     let z = Array2::from_shape_fn((n, d), |(i, j)| rows[i][j]);
     let scores: Vec<f64> = values.iter().map(|v| -v).collect();
@@ -137,15 +142,7 @@ fn gp_view(
         let mut cells = Vec::new();
         for scale in SCALES {
             let draws = if scale == 0.0 { 1 } else { DRAWS };
-            let zz = Array2::from_shape_fn((draws, d), |(r, j)| {
-                let noise: f64 = StandardNormal.sample(&mut *rng);
-                z[[i, j]]
-                    + if r == 0 && scale == 0.0 {
-                        0.0
-                    } else {
-                        scale * spread * noise
-                    }
-            });
+            let zz = perturbed(&rows[i], scale, spread, draws, rng);
             let (mu, var) = gp.predict(zz.view())?;
             cells.push(format!(
                 "{:.2} +- {:.2}",
