@@ -55,6 +55,19 @@ fn perturbed(
     })
 }
 
+/// Mean absolute value of latent coordinates: the scale of the perturbations.
+fn mean_abs<'a>(coordinates: impl Iterator<Item = &'a f64>) -> f64 {
+    let (sum, n) = coordinates.fold((0.0, 0usize), |(s, n), v| (s + v.abs(), n + 1));
+    sum / n as f64
+}
+
+/// Indices by value, best (largest; values are minus the score) first.
+fn best_first(values: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    order
+}
+
 fn report(
     stage: &str,
     model: &mut ExprModel,
@@ -63,10 +76,8 @@ fn report(
     rng: &mut StreamRng,
 ) -> Result<(), lso_core::BoxError> {
     let latent = latent_means(model, items)?;
-    let d = model.latent_dim();
-    let spread = latent.iter().flatten().map(|v| v.abs()).sum::<f64>() / (latent.len() * d) as f64;
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let spread = mean_abs(latent.iter().flatten());
+    let order = best_first(values);
     println!("{stage}: latent spread (mean |z|) {spread:.4}");
     for &i in order.iter().take(10) {
         let mut cells = Vec::new();
@@ -125,7 +136,7 @@ fn gp_view(
     )?;
     let mut sorted = scores.clone();
     sorted.sort_by(f64::total_cmp);
-    let spread = z.iter().map(|v| v.abs()).sum::<f64>() / (n * d) as f64;
+    let spread = mean_abs(z.iter());
     let p = gp.params();
     let mut ls: Vec<f64> = p.log_lengthscales.iter().map(|v| v.exp()).collect();
     ls.sort_by(f64::total_cmp);
@@ -136,9 +147,7 @@ fn gp_view(
         ls[d / 2],
         p.log_noise_variance.exp()
     );
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    for &i in order.iter().take(10) {
+    for &i in best_first(values).iter().take(10) {
         let mut cells = Vec::new();
         for scale in SCALES {
             let draws = if scale == 0.0 { 1 } else { DRAWS };
