@@ -359,6 +359,15 @@ impl GraphPlan {
 
 /// Plan a minibatch of training molecules.
 pub fn plan_batch(trees: &[&crate::MolTree]) -> crate::model::BatchPlan {
+    plan_assembly(trees, |_, _| true)
+}
+
+/// Plan a minibatch whose assembly loss covers only the nodes that `keep(molecule, node)`
+/// selects (indices into `trees` and into that tree's nodes).
+pub(crate) fn plan_assembly(
+    trees: &[&crate::MolTree],
+    keep: impl Fn(usize, usize) -> bool,
+) -> crate::model::BatchPlan {
     let shapes: Vec<(Vec<usize>, Vec<Vec<usize>>)> = trees
         .iter()
         .map(|t| {
@@ -383,8 +392,8 @@ pub fn plan_batch(trees: &[&crate::MolTree]) -> crate::model::BatchPlan {
     let mut cand_mol = Vec::new();
     let mut cands: Vec<(&MolGraph, Option<&[usize]>)> = Vec::new();
     for (k, t) in trees.iter().enumerate() {
-        for node in &t.nodes {
-            if node.candidates.len() > 1 {
+        for (i, node) in t.nodes.iter().enumerate() {
+            if node.candidates.len() > 1 && keep(k, i) {
                 groups.push((node.candidates.len(), node.label));
                 for g in &node.candidates {
                     cands.push((g, Some(links[k].as_slice())));

@@ -226,6 +226,27 @@ pub struct LossTerms {
     pub assm_acc: f32,
 }
 
+/// Which part of a minibatch one forward and backward pass holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PassRows {
+    /// Position in the minibatch of the pass's first molecule.
+    pub first: usize,
+    /// Molecules in the whole minibatch (every term is divided by it).
+    pub total: usize,
+    /// Whether the pass adds its molecules' label, expand/stop and KL terms; without them it
+    /// adds only the assembly terms of the nodes its plan holds (the other passes over the
+    /// same molecule add the rest).
+    pub tree_terms: bool,
+}
+
+/// The tree decoder's terms of a minibatch.
+struct DecoderLoss {
+    word: Tensor<1>,
+    topo: Tensor<1>,
+    word_acc: f32,
+    topo_acc: f32,
+}
+
 /// Everything a minibatch needs, planned on the CPU.
 #[derive(Debug, Clone)]
 pub struct BatchPlan {
@@ -429,25 +450,28 @@ impl JtvaeModel {
 
     /// The training loss of a minibatch; `noise_seed` draws the latent noise.
     pub fn loss(&self, plan: &BatchPlan, beta: f32, noise_seed: u64, device: &Device) -> LossTerms {
-        self.loss_of_rows(plan, beta, noise_seed, 0, plan.batch_size, device)
+        let rows = PassRows {
+            first: 0,
+            total: plan.batch_size,
+            tree_terms: true,
+        };
+        self.loss_of_rows(plan, beta, noise_seed, rows, device)
     }
 
-    /// The loss of the rows `first..first + plan.batch_size` of a minibatch of `total`
-    /// molecules that `plan` holds in part: the latent noise is those rows of the whole
-    /// minibatch's noise, so the parts' losses weighted by their shares of `total` add up to
-    /// the whole minibatch's loss, and their gradients to its gradient.
+    /// The loss of the part of a minibatch that `plan` holds (see [`PassRows`]): the latent
+    /// noise is the part's rows of the whole minibatch's noise and every term is divided by
+    /// the whole minibatch's size, so the parts' losses add up to the whole minibatch's loss,
+    /// and their gradients to its gradient.
     pub(crate) fn loss_of_rows(
         &self,
         plan: &BatchPlan,
         beta: f32,
         noise_seed: u64,
-        first: usize,
-        total: usize,
+        rows: PassRows,
         device: &Device,
     ) -> LossTerms {
-        let h = self.hidden();
         let b = plan.batch_size;
-        let bf = b as f32;
+        let bf = rows.total as f32;
         let (tree_store, tree_vecs) = self.encode_trees(&plan.tree, device);
         let mol_vecs = self.encode_graphs(&plan.mol, device);
         let (mean, log_var) = self.latent_params(tree_vecs, mol_vecs);
@@ -455,13 +479,65 @@ impl JtvaeModel {
         let kl = (log_var.clone() + 1.0 - mean.clone().powf_scalar(2.0) - log_var.clone().exp())
             .sum()
             .mul_scalar(-0.5 / bf);
-        let eps = noise(noise_seed, total, l, device).slice([first..first + b, 0..l]);
+        let eps =
+            noise(noise_seed, rows.total, l, device).slice([rows.first..rows.first + b, 0..l]);
         let z = mean + (log_var * 0.5).exp() * eps;
         let z_tree = z.clone().slice([0..b, 0..l / 2]);
         let z_mol = z.slice([0..b, l / 2..l]);
 
-        // tree decoder under teacher forcing
-        let dp = &plan.decoder;
+        let (assm, assm_acc) = if plan.groups.is_empty() {
+            (Tensor::zeros([1], device), 1.0)
+        } else {
+            let cand_vecs = self.encode_candidates(&plan.cand, tree_store, device);
+            let query = self
+                .assembly_query(z_mol)
+                .select(0, ints(&plan.cand_mol, device));
+            let scores = (query * cand_vecs)
+                .sum_dim(1)
+                .reshape([plan.cand_mol.len()]);
+            self.group_loss(scores, &plan.groups, bf, device)
+        };
+        let assm_v = assm.clone().into_scalar::<f32>();
+        if !rows.tree_terms {
+            return LossTerms {
+                loss: assm.reshape([1]),
+                word: 0.0,
+                topo: 0.0,
+                assm: assm_v,
+                kl: 0.0,
+                word_acc: f32::NAN,
+                topo_acc: f32::NAN,
+                assm_acc,
+            };
+        }
+        let tree = self.decoder_loss(&plan.decoder, z_tree, bf, device);
+        let word_v = tree.word.clone().into_scalar::<f32>();
+        let topo_v = tree.topo.clone().into_scalar::<f32>();
+        let kl_v = kl.clone().into_scalar::<f32>();
+        let loss = tree.word + tree.topo + assm + kl.mul_scalar(beta);
+        LossTerms {
+            loss: loss.reshape([1]),
+            word: word_v,
+            topo: topo_v,
+            assm: assm_v,
+            kl: kl_v,
+            word_acc: tree.word_acc,
+            topo_acc: tree.topo_acc,
+            assm_acc,
+        }
+    }
+
+    /// Label and expand/stop cross-entropies of the tree decoder under teacher forcing,
+    /// summed and divided by `bf`.
+    fn decoder_loss(
+        &self,
+        dp: &DecoderPlan,
+        z_tree: Tensor<2>,
+        bf: f32,
+        device: &Device,
+    ) -> DecoderLoss {
+        let h = self.hidden();
+        let b = z_tree.dims()[0];
         let mut store: Tensor<2> = Tensor::zeros([1, h], device);
         let mut pred_h = vec![Tensor::zeros([b, h], device)];
         let mut pred_ctx: Vec<i64> = (0..b as i64).collect();
@@ -538,35 +614,11 @@ impl JtvaeModel {
             .filter(|(s, t)| (**s >= 0.0) == (**t > 0.5))
             .count() as f32
             / n_stop as f32;
-
-        // assembly
-        let (assm, assm_acc) = if plan.groups.is_empty() {
-            (Tensor::zeros([1], device), 1.0)
-        } else {
-            let cand_vecs = self.encode_candidates(&plan.cand, tree_store, device);
-            let query = self
-                .assembly_query(z_mol)
-                .select(0, ints(&plan.cand_mol, device));
-            let scores = (query * cand_vecs)
-                .sum_dim(1)
-                .reshape([plan.cand_mol.len()]);
-            self.group_loss(scores, &plan.groups, bf, device)
-        };
-
-        let word_v = word.clone().into_scalar::<f32>();
-        let topo_v = topo.clone().into_scalar::<f32>();
-        let assm_v = assm.clone().into_scalar::<f32>();
-        let kl_v = kl.clone().into_scalar::<f32>();
-        let loss = word + topo + assm + kl.mul_scalar(beta);
-        LossTerms {
-            loss: loss.reshape([1]),
-            word: word_v,
-            topo: topo_v,
-            assm: assm_v,
-            kl: kl_v,
+        DecoderLoss {
+            word,
+            topo,
             word_acc,
             topo_acc,
-            assm_acc,
         }
     }
 

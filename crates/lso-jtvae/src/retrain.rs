@@ -1,5 +1,6 @@
 //! Weighted retraining of a trained model, and the optimisation loop's generative-model trait.
 
+use std::ops::Range;
 use std::path::Path;
 
 use burn::module::Module;
@@ -10,6 +11,10 @@ use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::batch::plan_assembly;
+use crate::features::MolGraph;
+use crate::model::PassRows;
+use crate::moltree::TreeNode;
 use crate::{Jtvae, JtvaeError, JtvaeModel, MolTree, load_model, plan_batch, save_model};
 
 /// Settings of weighted retraining (the weighted-retraining paper's chemistry runs).
@@ -108,28 +113,24 @@ impl Jtvae {
             if trees.is_empty() {
                 continue;
             }
-            let parts = split_by_elements(&trees, settings.max_pass_elements);
             let mut grads = GradientsAccumulator::<JtvaeModel>::new();
-            let mut first = 0;
-            for part in parts {
-                let plan = plan_batch(part);
-                let terms = model.loss_of_rows(
-                    &plan,
-                    settings.beta,
-                    noise_seed,
-                    first,
-                    trees.len(),
-                    &device,
-                );
-                let share = part.len() as f32 / trees.len() as f32;
-                first += part.len();
-                total += share * (terms.word + terms.topo + terms.assm + settings.beta * terms.kl);
-                let loss = if share < 1.0 {
-                    terms.loss.mul_scalar(share)
-                } else {
-                    terms.loss
+            for pass in plan_passes(&trees, settings.max_pass_elements) {
+                let part = &trees[pass.first..pass.first + pass.len];
+                let plan = match &pass.nodes {
+                    None => plan_batch(part),
+                    Some(nodes) => plan_assembly(part, |_, i| nodes.contains(&i)),
                 };
-                grads.accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
+                let rows = PassRows {
+                    first: pass.first,
+                    total: trees.len(),
+                    tree_terms: pass.tree_terms,
+                };
+                let terms = model.loss_of_rows(&plan, settings.beta, noise_seed, rows, &device);
+                total += terms.word + terms.topo + terms.assm + settings.beta * terms.kl;
+                grads.accumulate(
+                    &model,
+                    GradientsParams::from_grads(terms.loss.backward(), &model),
+                );
             }
             taken += 1;
             model = optim.step(settings.lr, model, grads.grads());
@@ -144,36 +145,91 @@ impl Jtvae {
     }
 }
 
-/// Graph elements of a training example: atoms and bonds of the molecule and of every
-/// candidate attachment (what the encoders' tensors grow with).
-fn elements(tree: &MolTree) -> usize {
-    let graph = |g: &crate::MolGraph| g.atoms.len() + g.bonds.len();
-    graph(&tree.graph)
-        + tree
-            .nodes
-            .iter()
-            .flat_map(|n| &n.candidates)
-            .map(graph)
-            .sum::<usize>()
+/// One forward and backward pass of a step: consecutive molecules of the batch with all their
+/// assembly nodes, or one molecule with a range of its nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pass {
+    /// Position in the batch of the first molecule.
+    first: usize,
+    /// Molecules in the pass.
+    len: usize,
+    /// The nodes whose assembly the pass scores (`None`: all of them).
+    nodes: Option<Range<usize>>,
+    /// Whether the pass adds the molecules' label, expand/stop and KL terms (exactly one pass
+    /// over each molecule does).
+    tree_terms: bool,
 }
 
-/// Consecutive parts of a batch, each within `max` graph elements (a single example above it
-/// is a part of its own).
-fn split_by_elements<'a, 'b>(trees: &'b [&'a MolTree], max: usize) -> Vec<&'b [&'a MolTree]> {
-    let mut parts = Vec::new();
+/// Atoms and bonds of a graph.
+fn graph_elements(g: &MolGraph) -> usize {
+    g.atoms.len() + g.bonds.len()
+}
+
+/// Graph elements of a node's scored candidate attachments (none for a node with one).
+fn node_elements(node: &TreeNode) -> usize {
+    if node.candidates.len() > 1 {
+        node.candidates.iter().map(graph_elements).sum()
+    } else {
+        0
+    }
+}
+
+/// Graph elements of a training example: atoms and bonds of the molecule and of every scored
+/// candidate attachment (what the encoders' tensors grow with).
+fn elements(tree: &MolTree) -> usize {
+    graph_elements(&tree.graph) + tree.nodes.iter().map(node_elements).sum::<usize>()
+}
+
+/// The passes of a batch, each within `max` graph elements where it can be: consecutive
+/// molecules while they fit, and a molecule above `max` alone, its nodes split into ranges
+/// (each range with the molecule's own graph, starting at a scored node; a single node above
+/// `max` is a range of its own).
+fn plan_passes(trees: &[&MolTree], max: usize) -> Vec<Pass> {
+    let whole = |first, len| Pass {
+        first,
+        len,
+        nodes: None,
+        tree_terms: true,
+    };
+    let mut passes = Vec::new();
     let (mut start, mut size) = (0, 0);
     for (i, tree) in trees.iter().enumerate() {
         let e = elements(tree);
         if i > start && size + e > max {
-            parts.push(&trees[start..i]);
+            passes.push(whole(start, i - start));
             (start, size) = (i, 0);
         }
-        size += e;
+        if e <= max {
+            size += e;
+            continue;
+        }
+        let base = graph_elements(&tree.graph);
+        let (mut lo, mut used) = (0, base);
+        for (j, node) in tree.nodes.iter().enumerate() {
+            let n = node_elements(node);
+            if n > 0 && used > base && used + n > max {
+                passes.push(Pass {
+                    first: i,
+                    len: 1,
+                    nodes: Some(lo..j),
+                    tree_terms: lo == 0,
+                });
+                (lo, used) = (j, base);
+            }
+            used += n;
+        }
+        passes.push(Pass {
+            first: i,
+            len: 1,
+            nodes: Some(lo..tree.nodes.len()),
+            tree_terms: lo == 0,
+        });
+        (start, size) = (i + 1, 0);
     }
     if start < trees.len() {
-        parts.push(&trees[start..]);
+        passes.push(whole(start, trees.len() - start));
     }
-    parts
+    passes
 }
 
 impl GenerativeModel for Jtvae {
@@ -247,5 +303,85 @@ impl GenerativeModel for Jtvae {
         }
         self.set_model(model);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClusterSet, Vocabulary};
+
+    fn trees(n: usize) -> Vec<MolTree> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/zinc");
+        let text = std::fs::read_to_string(dir.join("cliques.txt")).expect("cliques");
+        let clusters = ClusterSet::new(Vocabulary::parse(&text).expect("vocab")).expect("clusters");
+        std::fs::read_to_string(dir.join("zinc_subset.txt"))
+            .expect("zinc subset")
+            .lines()
+            .take(n)
+            .map(|s| MolTree::new(s, &clusters).expect("builds"))
+            .collect()
+    }
+
+    /// Every molecule's tree terms are added once and every node's assembly once, and a pass
+    /// is within the limit unless it holds a single molecule or a single scored node above it.
+    fn check(trees: &[&MolTree], max: usize) -> Vec<Pass> {
+        let passes = plan_passes(trees, max);
+        let mut tree_terms = vec![0; trees.len()];
+        let mut nodes: Vec<Vec<usize>> = trees.iter().map(|t| vec![0; t.nodes.len()]).collect();
+        let mut next = 0;
+        for p in &passes {
+            assert!(p.len > 0, "{p:?}");
+            assert!(p.first == next || (p.first + 1 == next && p.nodes.is_some()));
+            next = p.first + p.len;
+            let mut size = 0;
+            for k in p.first..p.first + p.len {
+                if p.tree_terms {
+                    tree_terms[k] += 1;
+                }
+                let t = trees[k];
+                size += graph_elements(&t.graph);
+                let mut scored = 0;
+                for i in p.nodes.clone().unwrap_or(0..t.nodes.len()) {
+                    nodes[k][i] += 1;
+                    size += node_elements(&t.nodes[i]);
+                    scored += usize::from(node_elements(&t.nodes[i]) > 0);
+                }
+                if p.nodes.is_some() && scored > 1 {
+                    assert!(size <= max, "{p:?}: {size} > {max}");
+                }
+            }
+            if p.len > 1 {
+                assert!(size <= max, "{p:?}: {size} > {max}");
+            }
+        }
+        assert_eq!(next, trees.len());
+        assert!(tree_terms.iter().all(|&c| c == 1), "{tree_terms:?}");
+        assert!(nodes.iter().flatten().all(|&c| c == 1), "{nodes:?}");
+        passes
+    }
+
+    #[test]
+    fn passes_cover_every_term_once_within_the_limit() {
+        let built = trees(12);
+        let refs: Vec<&MolTree> = built.iter().collect();
+        let sizes: Vec<usize> = refs.iter().map(|t| elements(t)).collect();
+        let biggest = *sizes.iter().max().expect("molecules");
+        // one pass when everything fits
+        let all = check(&refs, sizes.iter().sum());
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].nodes, None);
+        // a molecule per pass, none split
+        let each = check(&refs, biggest);
+        assert!(each.iter().all(|p| p.nodes.is_none()));
+        // the biggest molecule split across its nodes
+        let split = check(&refs, biggest - 1);
+        assert!(split.iter().filter(|p| p.nodes.is_some()).count() >= 2);
+        // every scored node on its own
+        let nodes = check(&refs, 1);
+        let scored = |t: &MolTree| t.nodes.iter().filter(|n| node_elements(n) > 0).count();
+        let expected: usize = refs.iter().map(|t| scored(t).max(1)).sum();
+        assert_eq!(nodes.len(), expected);
+        assert!(expected > refs.len());
     }
 }

@@ -277,7 +277,7 @@ fn a_batch_split_into_passes_takes_the_same_step() {
         lr: 1e-2,
         ..Default::default()
     };
-    // every molecule in a pass of its own
+    // every molecule in passes of its own, one per scored node (a molecule above the limit)
     let split = lso_jtvae::RetrainSettings {
         max_pass_elements: 1,
         ..whole
