@@ -29,10 +29,11 @@ pub struct RetrainSettings {
     /// Per-parameter gradient-norm clip.
     pub clip_norm: f32,
     /// Most graph elements (atoms and bonds of the molecules and of their candidate
-    /// attachments) in one forward and backward pass: a batch above it is split into parts
+    /// attachments) in one forward and backward pass: a batch above it is split into passes
+    /// of consecutive molecules, and a molecule above it into passes over ranges of its nodes,
     /// whose gradients are added before the step (the same step, in less memory). A batch of
     /// the optimiser's 400-atom polyacenes needed over 20 GB in one pass; with the default a
-    /// retraining on them peaks at about 12 GB (measured as the process's resident memory).
+    /// batch of 32 of them peaks at 0.9 GB (the process's resident memory).
     pub max_pass_elements: usize,
 }
 
