@@ -183,8 +183,8 @@ fn elements(tree: &MolTree) -> usize {
 
 /// The passes of a batch, each within `max` graph elements where it can be: consecutive
 /// molecules while they fit, and a molecule above `max` alone, its nodes split into ranges
-/// (each range with the molecule's own graph, starting at a scored node; a single node above
-/// `max` is a range of its own).
+/// (each with the molecule's own graph and at least one scored node; the first adds the tree
+/// terms; a single node above `max` is a range of its own).
 fn plan_passes(trees: &[&MolTree], max: usize) -> Vec<Pass> {
     let whole = |first, len| Pass {
         first,
