@@ -1,7 +1,7 @@
 //! The paper's optimisation strategy: a GP on latent codes and expected improvement.
 
 use lso_core::{BoxError, GenerativeModel, ProposalRequest, Proposer};
-use lso_optim::{ExpectedImprovement, MultiStartConfig, data_bounds, maximise_multistart};
+use lso_optim::{Bounds, ExpectedImprovement, MultiStartConfig, data_bounds, maximise_multistart};
 use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,11 @@ pub struct GpEiConfig {
     /// and take the best so far, as the paper's code does (1); 0 runs all starts and keeps the
     /// best.
     pub stop_after_converged: usize,
+    /// Keep the EI box of a round's first query for the whole round: the box comes from the
+    /// round's encoded data only. `false` (the paper's code as we read it) recomputes it before
+    /// every query from the data with the round's earlier queries appended, so queries at the
+    /// box's faces widen it (`docs/chem-task.md`).
+    pub fixed_round_box: bool,
 }
 
 impl Default for GpEiConfig {
@@ -76,6 +81,7 @@ impl Default for GpEiConfig {
             sparse_refit_iters: 0,
             sparse_zero_mean: false,
             stop_after_converged: 0,
+            fixed_round_box: false,
         }
     }
 }
@@ -88,6 +94,7 @@ pub struct GpEiProposer {
     config: GpEiConfig,
     previous: Option<ExactGp>,
     previous_sparse: Option<Sgpr>,
+    round_box: Option<Bounds>,
 }
 
 impl GpEiProposer {
@@ -97,6 +104,7 @@ impl GpEiProposer {
             config,
             previous: None,
             previous_sparse: None,
+            round_box: None,
         }
     }
 }
@@ -119,7 +127,11 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
         };
         let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
         let flat: Vec<f64> = data.z.iter().copied().collect();
-        let bounds = data_bounds(&flat, data.z.ncols())?;
+        let bounds = match &self.round_box {
+            Some(b) if self.config.fixed_round_box && !request.first_in_round => b.clone(),
+            _ => data_bounds(&flat, data.z.ncols())?,
+        };
+        self.round_box = Some(bounds.clone());
         let mut acquisition = ExpectedImprovement {
             best,
             log: self.config.log_ei,
@@ -202,5 +214,71 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
         }
         self.previous = Some(gp);
         Ok(z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lso_core::{LatentData, StreamRng};
+    use ndarray::array;
+    use rand::SeedableRng;
+
+    /// Propose the point after a round's first query, which landed far outside the round's
+    /// data with the best value so far: a recomputed box reaches it, a fixed one does not.
+    fn second_proposal(fixed_round_box: bool) -> Vec<f64> {
+        let mut model = crate::synthetic::SyntheticConfig::default()
+            .build("task.")
+            .expect("task")
+            .model;
+        let mut proposer = GpEiProposer::new(GpEiConfig {
+            fixed_round_box,
+            ..GpEiConfig::default()
+        });
+        // a 5 x 5 grid on [-1, 1]^2 with values rising along the first axis
+        let mut data = LatentData {
+            z: Array2::zeros((0, 2)),
+            y: Vec::new(),
+        };
+        for i in 0..5 {
+            for j in 0..5 {
+                let p = array![-1.0 + 0.5 * i as f64, -1.0 + 0.5 * j as f64];
+                data.push(p.view(), p[0]);
+            }
+        }
+        let mut rng = StreamRng::seed_from_u64(1);
+        for first_in_round in [true, false] {
+            let z = Proposer::<crate::synthetic::LinearModel>::propose(
+                &mut proposer,
+                ProposalRequest {
+                    model: &mut model,
+                    data: Some(&data),
+                    n: 1,
+                    first_in_round,
+                    rng: &mut rng,
+                },
+            )
+            .expect("proposes");
+            if !first_in_round {
+                return z.row(0).to_vec();
+            }
+            // the round's first query, far out along the rising axis
+            data.push(array![8.0, 8.0].view(), 8.0);
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn a_fixed_round_box_ignores_the_rounds_queries() {
+        let fixed = second_proposal(true);
+        assert!(
+            fixed.iter().all(|v| v.abs() <= 1.1 + 1e-9),
+            "outside the round's box: {fixed:?}"
+        );
+        let moving = second_proposal(false);
+        assert!(
+            moving.iter().any(|v| v.abs() > 1.1 + 1e-9),
+            "inside the round's box: {moving:?}"
+        );
     }
 }
