@@ -393,7 +393,10 @@ pub fn write(
         Task::Chem => (
             "Chemistry: penalized logP with the JT-VAE",
             "Starting data: the 29,445 ZINC molecules of `data/zinc/zinc_subset.txt` (the paper \
-             started from its ~250,000 training molecules). Best molecules: `best.tsv`.",
+             started from its ~250,000 training molecules). Best molecules: `best.tsv`. How \
+             our queries differ from the paper's (they sit on the EI box's corners, where our \
+             decoder makes long aromatic chains up to its 100-node cap, in standard LSO too): \
+             `docs/chem-task.md`.",
             "penalized logP",
         ),
         Task::Shapes => (
