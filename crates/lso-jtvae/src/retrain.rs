@@ -124,7 +124,7 @@ impl Jtvae {
                 let rows = PassRows {
                     first: pass.first,
                     total: trees.len(),
-                    tree_terms: pass.tree_terms,
+                    tree_terms: pass.tree_terms(),
                 };
                 let terms = model.loss_of_rows(&plan, settings.beta, noise_seed, rows, &device);
                 total += terms.word + terms.topo + terms.assm + settings.beta * terms.kl;
@@ -156,9 +156,14 @@ struct Pass {
     len: usize,
     /// The nodes whose assembly the pass scores (`None`: all of them).
     nodes: Option<Range<usize>>,
-    /// Whether the pass adds the molecules' label, expand/stop and KL terms (exactly one pass
-    /// over each molecule does).
-    tree_terms: bool,
+}
+
+impl Pass {
+    /// Whether the pass adds the molecules' label, expand/stop and KL terms: exactly one pass
+    /// over each molecule does, the one holding its first node.
+    fn tree_terms(&self) -> bool {
+        self.nodes.as_ref().is_none_or(|r| r.start == 0)
+    }
 }
 
 /// Atoms and bonds of a graph.
@@ -190,7 +195,6 @@ fn plan_passes(trees: &[&MolTree], max: usize) -> Vec<Pass> {
         first,
         len,
         nodes: None,
-        tree_terms: true,
     };
     let mut passes = Vec::new();
     let (mut start, mut size) = (0, 0);
@@ -213,7 +217,6 @@ fn plan_passes(trees: &[&MolTree], max: usize) -> Vec<Pass> {
                     first: i,
                     len: 1,
                     nodes: Some(lo..j),
-                    tree_terms: lo == 0,
                 });
                 (lo, used) = (j, base);
             }
@@ -223,7 +226,6 @@ fn plan_passes(trees: &[&MolTree], max: usize) -> Vec<Pass> {
             first: i,
             len: 1,
             nodes: Some(lo..tree.nodes.len()),
-            tree_terms: lo == 0,
         });
         (start, size) = (i + 1, 0);
     }
@@ -337,7 +339,7 @@ mod tests {
             next = p.first + p.len;
             let mut size = 0;
             for k in p.first..p.first + p.len {
-                if p.tree_terms {
+                if p.tree_terms() {
                     tree_terms[k] += 1;
                 }
                 let t = trees[k];
