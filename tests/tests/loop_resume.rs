@@ -198,6 +198,29 @@ fn check_all_interruptions(weighting: WeightingConfig) {
     }
 }
 
+/// A run directory that lost its model checkpoints (restored from its records alone, say)
+/// resumes by replaying the finished rounds' retrainings, to the uninterrupted run.
+#[test]
+fn a_run_without_its_checkpoints_replays_the_retrainings() {
+    let weighting = WeightingConfig::Rank { k: 1e-3 };
+    let tmp = tempfile::tempdir().unwrap();
+    let reference = strip(execute(&tmp.path().join("reference"), weighting, None, None).unwrap());
+    // interrupted in round 1, 2 and 3 (5 queries a round, 2 prior samples before each round)
+    for fail_at in [8, 14, 19] {
+        let dir = tmp.path().join(format!("lost-{fail_at}"));
+        let first = execute(&dir, weighting, Some(fail_at), None);
+        assert!(matches!(first, Err(RunError::Evaluate { .. })), "{first:?}");
+        let models = dir.join("models");
+        assert!(models.is_dir(), "no checkpoint was written");
+        std::fs::remove_dir_all(&models).unwrap();
+        let resumed = strip(execute(&dir, weighting, None, None).unwrap());
+        assert_eq!(
+            resumed, reference,
+            "interrupted at objective call {fail_at}"
+        );
+    }
+}
+
 #[test]
 fn rank_weighted_run_resumes_from_any_interruption() {
     check_all_interruptions(WeightingConfig::Rank { k: 1e-3 });

@@ -56,7 +56,8 @@ pub struct Args {
     /// Runs in parallel.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
-    /// Run directory root (default `runs/<task>`).
+    /// Run directory root (default `docs/results/chem/runs` for chem, whose records are kept in
+    /// the repository without their model checkpoints, `runs/<task>` for the others).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Only rebuild the report from the runs on disk.
@@ -311,10 +312,7 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         }
         v
     };
-    let base = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("runs/{}", task.name())));
+    let base = args.out.clone().unwrap_or_else(|| default_out(task));
     let out = if args.quick {
         PathBuf::from(format!("{}-quick", base.display()))
     } else {
@@ -377,6 +375,16 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         if args.quick { "-quick" } else { "" }
     ));
     report::write(task, &out, &jobs, &docs, args.quick)
+}
+
+/// Where a task's runs go by default. A chemistry run costs hours, so its records (config,
+/// queries, rounds) are kept in the repository beside the report; a resumed run whose model
+/// checkpoints are gone replays their retraining (`docs/runs.md`).
+fn default_out(task: Task) -> PathBuf {
+    match task {
+        Task::Chem => PathBuf::from("docs/results/chem/runs"),
+        _ => PathBuf::from(format!("runs/{}", task.name())),
+    }
 }
 
 fn run_one(

@@ -105,7 +105,20 @@ where
         let resumed_at = recorded.queries.len();
         observer.on_start(self.settings.config().budget, resumed_at);
 
+        // The latest checkpoint holds the model of its round; the retrainings of later finished
+        // rounds (their checkpoints lost, e.g. a run directory restored from its records alone)
+        // are replayed on the data each of them saw, so the model is the one the run had.
+        let checkpoint = run_dir.latest_checkpoint()?;
+        let replay_from = checkpoint.as_ref().map_or(0, |(c, _)| c + 1);
+        if let Some((round, path)) = checkpoint {
+            self.model
+                .load_checkpoint(&path)
+                .map_err(|source| RunError::Checkpoint { round, source })?;
+        }
         for round in 0..start_round {
+            if round >= replay_from {
+                self.retrain(round, &run_dir, observer)?;
+            }
             let (first, end) = (
                 self.settings.first_query(round),
                 self.settings.first_query(round + 1),
@@ -115,11 +128,6 @@ where
                 .map(|q| recorded_item::<M::Item>(q, dir))
                 .collect::<Result<Vec<_>, _>>()?;
             self.admit_round(round, &recorded.queries[first..end], items)?;
-        }
-        if let Some((round, path)) = run_dir.latest_checkpoint()? {
-            self.model
-                .load_checkpoint(&path)
-                .map_err(|source| RunError::Checkpoint { round, source })?;
         }
 
         let mut queries = recorded.queries;

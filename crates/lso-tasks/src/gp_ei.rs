@@ -2,7 +2,7 @@
 
 use lso_core::{BoxError, GenerativeModel, ProposalRequest, Proposer};
 use lso_optim::{Bounds, ExpectedImprovement, MultiStartConfig, data_bounds, maximise_multistart};
-use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig};
+use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig, SgprSchedule};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,21 @@ pub enum KernelChoice {
     SquaredExponential,
     /// ARD Matérn 5/2.
     Matern52,
+}
+
+/// How the sparse GP's hyperparameters are fitted at the first query of a round, as written in a
+/// config.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SparseSchedule {
+    /// Bounded L-BFGS on all parameters from lengthscales `sqrt(d)` (standardised units): reaches
+    /// a far better bound than the paper's schedule in a fraction of its time.
+    #[default]
+    Lbfgs,
+    /// The paper's `gp_train.py` schedule: Adam from lengthscales near 1 in the data's units,
+    /// stopped by its relative tolerances (`sparse_max_iters` caps each phase's steps; the paper
+    /// allows 100,000). At the chemistry task's size it stops near the "all noise" fit.
+    PaperAdam,
 }
 
 /// Settings of the GP-EI strategy (`[strategy]` with `kind = "gp-ei"`).
@@ -55,6 +70,9 @@ pub struct GpEiConfig {
     /// function is not known here; on the expression task it made no difference
     /// (`docs/expr.md`).
     pub sparse_zero_mean: bool,
+    /// How the sparse GP is fitted at the first query of a round (warm refits use the same
+    /// optimiser: L-BFGS, or the paper schedule's second phase).
+    pub sparse_schedule: SparseSchedule,
     /// Stop the multi-start EI maximisation after this many runs converged by relative decrease
     /// and take the best so far, as the paper's code does (1); 0 runs all starts and keeps the
     /// best.
@@ -80,6 +98,7 @@ impl Default for GpEiConfig {
             sparse_max_iters: 100,
             sparse_refit_iters: 0,
             sparse_zero_mean: false,
+            sparse_schedule: SparseSchedule::Lbfgs,
             stop_after_converged: 0,
             fixed_round_box: false,
         }
@@ -149,6 +168,10 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 inducing: self.config.inducing,
                 max_iters: self.config.sparse_max_iters,
                 fixed_mean: self.config.sparse_zero_mean.then_some(0.0),
+                schedule: match self.config.sparse_schedule {
+                    SparseSchedule::Lbfgs => SgprSchedule::Lbfgs,
+                    SparseSchedule::PaperAdam => SgprSchedule::PaperAdam,
+                },
                 ..SgprConfig::default()
             };
             let gp = match (&self.previous_sparse, request.first_in_round) {

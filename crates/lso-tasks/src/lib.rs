@@ -22,5 +22,5 @@ pub mod shapes;
 pub mod synthetic;
 
 pub use error::TaskError;
-pub use gp_ei::{GpEiConfig, GpEiProposer, KernelChoice};
+pub use gp_ei::{GpEiConfig, GpEiProposer, KernelChoice, SparseSchedule};
 pub use run_config::{CheckedRun, RunConfig, StrategyConfig, TaskConfig};

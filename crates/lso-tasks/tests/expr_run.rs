@@ -88,8 +88,21 @@ n_data_starts = 3
 
 #[test]
 fn the_shipped_configs_parse_and_check() {
-    for entry in std::fs::read_dir(root().join("configs")).unwrap() {
-        let path = entry.unwrap().path();
+    // `configs/` and its subdirectories (the diagnostics' configs)
+    let mut dirs = vec![root().join("configs")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 3, "{files:?}");
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let config =
             RunConfig::from_toml(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
