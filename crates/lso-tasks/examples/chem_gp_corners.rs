@@ -3,11 +3,12 @@
 //! data points and at random corners, and where expected improvement is maximised (log EI or
 //! plain EI, all starts or the paper's stop at the first converged start).
 //!
-//! `cargo run --release -p lso-tasks --example chem_gp_corners -- FILE [OUT]`
+//! `cargo run --release -p lso-tasks --example chem_gp_corners -- FILE [OUT] [FITS]`
 //!
 //! `FILE`: TSV of latent rows (`d` values then the penalized logP per line), e.g. the GP's
 //! 2,000 best + 8,000 random molecules. `OUT` (default `FILE.proposals.tsv`): one row per EI
-//! maximisation, `label z0 .. z(d-1)`, for `lso chem decode`.
+//! maximisation, `label z0 .. z(d-1)`, for `lso chem decode`. `FITS`: `both` (default), `lbfgs`
+//! or `paper` (the paper's schedule takes about an hour at this size on one shared core).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -81,7 +82,16 @@ fn main() {
             Some(0.0),
         ),
     ];
+    let which = args.get(2).map_or("both", String::as_str);
     for (name, schedule, max_iters, fixed_mean) in fits {
+        let wanted = match which {
+            "lbfgs" => schedule == SgprSchedule::Lbfgs,
+            "paper" => schedule == SgprSchedule::PaperAdam,
+            _ => true,
+        };
+        if !wanted {
+            continue;
+        }
         let config = SgprConfig {
             inducing: 500.min(n),
             schedule,
