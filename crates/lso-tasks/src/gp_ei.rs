@@ -28,7 +28,7 @@ pub enum SparseSchedule {
     Lbfgs,
     /// The paper's `gp_train.py` schedule: Adam from lengthscales near 1 in the data's units,
     /// stopped by its relative tolerances (`sparse_max_iters` caps each phase's steps; the paper
-    /// allows 100,000). At the chemistry task's size it stops near the "all noise" fit.
+    /// allows 100,000).
     PaperAdam,
 }
 
