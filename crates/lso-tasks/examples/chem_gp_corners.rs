@@ -23,7 +23,7 @@ use rand::{RngExt, SeedableRng};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: chem_gp_corners FILE [OUT]");
+        eprintln!("usage: chem_gp_corners FILE [OUT] [both|lbfgs|paper]");
         std::process::exit(2);
     };
     let out = args
@@ -45,7 +45,8 @@ fn main() {
     let b = bounds.upper[0];
     let mut sorted = y.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
-    let incumbent = sorted[((0.9 * (n - 1) as f64).floor()) as usize];
+    // the loop's incumbent (`GpEiProposer`: the 0.9 quantile of the GP targets)
+    let incumbent = lso_weighting::quantile(&sorted, 0.9).expect("finite targets");
     let sd: Vec<f64> = (0..d)
         .map(|j| {
             let c = x.column(j);
