@@ -56,8 +56,8 @@ pub struct Args {
     /// Runs in parallel.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
-    /// Run directory root (default `docs/results/chem/runs` for chem, whose records are kept in
-    /// the repository without their model checkpoints, `runs/<task>` for the others).
+    /// Run directory root (default `docs/results/<task>/runs` for chem and expr, whose records
+    /// are kept in the repository without their model checkpoints, `runs/shapes` for shapes).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Only rebuild the report from the runs on disk.
@@ -377,13 +377,15 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
     report::write(task, &out, &jobs, &docs, args.quick)
 }
 
-/// Where a task's runs go by default. A chemistry run costs hours, so its records (config,
-/// queries, rounds) are kept in the repository beside the report; a resumed run whose model
-/// checkpoints are gone replays their retraining (`docs/runs.md`).
+/// Where a task's runs go by default. A chemistry run costs hours and an expression run half an
+/// hour, so their records (config, queries, rounds) are kept in the repository beside the report
+/// (`.gitignore` leaves out model checkpoints, logs and the expression baselines, whose 5,000
+/// queries a run are cheap to redo and too large to keep); a resumed run whose model checkpoints
+/// are gone replays their retraining (`docs/runs.md`).
 fn default_out(task: Task) -> PathBuf {
     match task {
-        Task::Chem => PathBuf::from("docs/results/chem/runs"),
-        _ => PathBuf::from(format!("runs/{}", task.name())),
+        Task::Chem | Task::Expr => PathBuf::from(format!("docs/results/{}/runs", task.name())),
+        Task::Shapes => PathBuf::from("runs/shapes"),
     }
 }
 
