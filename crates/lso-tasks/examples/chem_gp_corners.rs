@@ -26,6 +26,11 @@ fn main() {
         eprintln!("usage: chem_gp_corners FILE [OUT] [both|lbfgs|paper]");
         std::process::exit(2);
     };
+    let which = args.get(2).map_or("both", String::as_str);
+    if !["both", "lbfgs", "paper"].contains(&which) {
+        eprintln!("chem_gp_corners: FITS must be both, lbfgs or paper, not {which:?}");
+        std::process::exit(2);
+    }
     let out = args
         .get(1)
         .cloned()
@@ -83,12 +88,11 @@ fn main() {
             Some(0.0),
         ),
     ];
-    let which = args.get(2).map_or("both", String::as_str);
     for (name, schedule, max_iters, fixed_mean) in fits {
         let wanted = match which {
             "lbfgs" => schedule == SgprSchedule::Lbfgs,
             "paper" => schedule == SgprSchedule::PaperAdam,
-            _ => true,
+            _ => true, // "both", checked above
         };
         if !wanted {
             continue;
