@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use lso_chem::Molecule;
+use rand::Rng;
 
 use crate::assemble::{Part, aroma_kinds, enum_assemble, sanitized};
 use crate::features::MolGraph;
@@ -132,6 +133,60 @@ impl MolTree {
     /// As [`MolTree::new`].
     pub fn for_encoding(smiles: &str, clusters: &ClusterSet) -> Result<Self, JtvaeError> {
         Self::build(smiles, clusters, false)
+    }
+
+    /// Candidate attachments scored over all nodes (what the assembly loss costs).
+    pub fn n_candidates(&self) -> usize {
+        self.nodes.iter().map(|n| n.candidates.len()).sum()
+    }
+
+    /// Keep at most `max` scored candidate attachments over the whole molecule: every scored
+    /// node keeps its true attachment and a uniform sample of the others, all nodes cut to the
+    /// same number `c`, the largest with `sum_i min(n_i, c) <= max` (at least 2, so a node
+    /// is never left without a term). A molecule within `max` is unchanged. The loss then
+    /// ranks the label against a sample of the candidates (a sampled softmax): a departure
+    /// from the paper's loss, which scores all of them, for the optimiser's fused aromatic
+    /// sheets (hundreds of candidates a node; docs/chem-task.md). Returns the candidates
+    /// dropped.
+    pub fn limit_candidates<R: Rng + ?Sized>(&mut self, max: usize, rng: &mut R) -> usize {
+        let total = self.n_candidates();
+        if total <= max {
+            return 0;
+        }
+        let counts: Vec<usize> = self
+            .nodes
+            .iter()
+            .map(|n| n.candidates.len())
+            .filter(|&n| n > 0)
+            .collect();
+        let kept = |c: usize| counts.iter().map(|&n| n.min(c)).sum::<usize>();
+        let largest = counts.iter().copied().max().unwrap_or(0);
+        let mut cap = 2;
+        while cap < largest && kept(cap + 1) <= max {
+            cap += 1;
+        }
+        for node in &mut self.nodes {
+            let n = node.candidates.len();
+            if n <= cap {
+                continue;
+            }
+            let others: Vec<usize> = (0..n).filter(|&i| i != node.label).collect();
+            let mut keep: Vec<usize> = rand::seq::index::sample(rng, others.len(), cap - 1)
+                .into_iter()
+                .map(|i| others[i])
+                .collect();
+            keep.push(node.label);
+            keep.sort_unstable();
+            let label = keep.iter().position(|&i| i == node.label).unwrap_or(0);
+            node.candidates = std::mem::take(&mut node.candidates)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.binary_search(i).is_ok())
+                .map(|(_, g)| g)
+                .collect();
+            node.label = label;
+        }
+        total - self.n_candidates()
     }
 
     fn build(smiles: &str, clusters: &ClusterSet, candidates: bool) -> Result<Self, JtvaeError> {

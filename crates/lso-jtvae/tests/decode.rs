@@ -265,6 +265,52 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
 }
 
 #[test]
+fn a_candidate_limit_changes_only_the_molecules_above_it() {
+    use rand::SeedableRng;
+    let clusters = clusters();
+    let device = Device::flex();
+    let cfg = config(32, clusters.len());
+    let smiles: Vec<String> = zinc(3);
+    let most = smiles
+        .iter()
+        .map(|s| MolTree::new(s, &clusters).expect("builds").n_candidates())
+        .max()
+        .unwrap_or(0);
+    assert!(most > 4, "{most}");
+    let fresh = Jtvae::new(JtvaeModel::new(&cfg, 8, &device), cfg, clusters, device);
+    let retrained = |max_candidates: Option<usize>| {
+        let settings = lso_jtvae::RetrainSettings {
+            batch_size: 4,
+            lr: 1e-2,
+            max_candidates,
+            ..Default::default()
+        };
+        let mut m = fresh.clone();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        m.retrain(
+            &smiles,
+            &[1.0, 2.0, 3.0],
+            4.0,
+            &settings,
+            &mut rng,
+            &mut |_, _| {},
+        )
+        .expect("retrains");
+        m.encode(&smiles)
+            .into_iter()
+            .flat_map(Result::unwrap)
+            .collect::<Vec<f32>>()
+    };
+    let all = retrained(None);
+    // a limit no molecule reaches takes the paper's steps exactly
+    assert_eq!(retrained(Some(most)), all);
+    // a limit below the largest changes the steps, the same way every time
+    let cut = retrained(Some(2));
+    assert_ne!(cut, all);
+    assert_eq!(retrained(Some(2)), cut);
+}
+
+#[test]
 fn a_batch_split_into_passes_takes_the_same_step() {
     use rand::SeedableRng;
     let clusters = clusters();

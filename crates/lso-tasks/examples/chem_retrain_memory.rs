@@ -6,7 +6,8 @@
 //! with `/usr/bin/time -v`.
 //!
 //! `cargo run --release -p lso-tasks --example chem_retrain_memory -- MODEL_DIR queries.jsonl
-//! [n] [steps] [max_pass_elements]`
+//! [n] [steps] [max_pass_elements] [max_candidates] [batch_size]` (`max_candidates` 0: all, the
+//! paper's loss)
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -17,7 +18,8 @@ use rand::SeedableRng;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "MODEL_DIR queries.jsonl [n] [steps] [max_pass_elements]";
+    let usage =
+        "MODEL_DIR queries.jsonl [n] [steps] [max_pass_elements] [max_candidates] [batch_size]";
     let model_dir = PathBuf::from(args.first().ok_or(usage)?);
     let queries = PathBuf::from(args.get(1).ok_or(usage)?);
     let n: usize = args.get(2).map_or(Ok(8), |s| s.parse())?;
@@ -28,6 +30,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_or(Ok(RetrainSettings::default().max_pass_elements), |s| {
                 s.parse()
             })?,
+        max_candidates: match args.get(5).map_or(Ok(0), |s| s.parse())? {
+            0 => None,
+            m => Some(m),
+        },
+        batch_size: args
+            .get(6)
+            .map_or(Ok(RetrainSettings::default().batch_size), |s| s.parse())?,
         ..RetrainSettings::default()
     };
     let mut scored: Vec<(f64, String)> = Vec::new();
@@ -42,10 +51,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     scored.truncate(n);
     let mut model = Jtvae::load(&model_dir, Device::flex())?;
     for (v, s) in &scored {
+        let built = Instant::now();
         let tree = MolTree::new(s, model.clusters())?;
+        let build_seconds = built.elapsed().as_secs_f64();
         let candidates: usize = tree.nodes.iter().map(|n| n.candidates.len()).sum();
         println!(
-            "value {v:.2}: {} atoms, {} nodes, {candidates} candidates",
+            "value {v:.2}: {} atoms, {} nodes, {candidates} candidates, built in {build_seconds:.2} s",
             tree.graph.atoms.len(),
             tree.nodes.len()
         );
@@ -66,8 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     println!(
-        "max_pass_elements {}: {} steps in {:.1} s ({:.1} s per step), mean loss {:.3}",
+        "max_pass_elements {}, max_candidates {:?}: {} steps in {:.1} s ({:.1} s per step), mean loss {:.3}",
         settings.max_pass_elements,
+        settings.max_candidates,
         report.steps,
         start.elapsed().as_secs_f64(),
         start.elapsed().as_secs_f64() / report.steps as f64,

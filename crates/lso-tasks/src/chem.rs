@@ -29,6 +29,13 @@ pub struct ChemConfig {
     pub model: PathBuf,
     /// Per-molecule decoding time limit, seconds.
     pub decode_time_limit: f64,
+    /// Most candidate attachments scored in one molecule's assembly loss when retraining (0:
+    /// all of them, the paper's loss). See [`lso_jtvae::RetrainSettings::max_candidates`]:
+    /// a departure from the paper that makes retraining on the optimiser's fused aromatic
+    /// sheets affordable on a CPU. Left out of a written config when 0, so the configs of
+    /// runs made before it existed still match.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retrain_max_candidates: usize,
 }
 
 impl Default for ChemConfig {
@@ -38,8 +45,13 @@ impl Default for ChemConfig {
             n_data: 0,
             model: PathBuf::from(SHIPPED_MODEL),
             decode_time_limit: 20.0,
+            retrain_max_candidates: 0,
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Penalized logP of SMILES strings; see the [module docs](self).
@@ -105,6 +117,11 @@ impl ChemConfig {
         model.set_decode_options(DecodeOptions {
             time_limit: Duration::from_secs_f64(self.decode_time_limit),
             ..DecodeOptions::default()
+        });
+        model.set_retrain_settings(lso_jtvae::RetrainSettings {
+            max_candidates: (self.retrain_max_candidates > 0)
+                .then_some(self.retrain_max_candidates),
+            ..*model.retrain_settings()
         });
         let text = std::fs::read_to_string(&self.data).map_err(|e| {
             ConfigError::new(format!("{prefix}data"), self.data.display(), e.to_string())
