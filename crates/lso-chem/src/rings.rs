@@ -11,6 +11,12 @@ use crate::mol::Molecule;
 /// Upper bound on cycles enumerated in one ring system before falling back to the SSSR alone.
 const MAX_CYCLES: usize = 20_000;
 
+/// Upper bound on the path extensions of one cycle enumeration before the same fallback: in a
+/// large fused system with a long ring (the JT-VAE decoder's aromatic sheets closed into a
+/// macrocycle), the simple paths up to the long ring's length are exponentially many while
+/// the cycles stay few, and an unbounded search ran for hours.
+const MAX_PATH_STEPS: usize = 2_000_000;
+
 /// Rings of a molecule.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Rings {
@@ -175,7 +181,8 @@ fn system_rings(
 }
 
 /// All simple cycles of at most `limit` atoms, each starting at its smallest atom, in the
-/// direction of its smaller second atom; `None` past [`MAX_CYCLES`].
+/// direction of its smaller second atom; `None` past [`MAX_CYCLES`] cycles or
+/// [`MAX_PATH_STEPS`] path extensions.
 fn simple_cycles(
     mol: &Molecule,
     system: &[usize],
@@ -184,6 +191,7 @@ fn simple_cycles(
 ) -> Option<Vec<Vec<usize>>> {
     let mut cycles = Vec::new();
     let mut on_path = vec![false; mol.n_atoms()];
+    let mut steps = 0usize;
     for &start in system {
         let mut path = vec![start];
         on_path[start] = true;
@@ -207,6 +215,10 @@ fn simple_cycles(
                 }
                 if on_path[nb] || path.len() >= limit {
                     continue;
+                }
+                steps += 1;
+                if steps > MAX_PATH_STEPS {
+                    return None;
                 }
                 on_path[nb] = true;
                 path.push(nb);
@@ -257,6 +269,11 @@ fn horton_sssr(
         for &u in system {
             for &(v, b) in &mol.adjacency[u] {
                 if !ring_bond[b] || u >= v || dist[u] == usize::MAX || dist[v] == usize::MAX {
+                    continue;
+                }
+                // an edge of the shortest-path tree closes no cycle (it would be the edge
+                // walked there and back)
+                if parent[u] == v || parent[v] == u {
                     continue;
                 }
                 let (pu, pv) = (path(u), path(v));

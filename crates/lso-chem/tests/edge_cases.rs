@@ -81,3 +81,39 @@ fn optimised_molecules_match_rdkit() {
     assert_eq!(n, 103);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// A ladder of `m` fused six-membered rings whose two ends are also joined by a chain of
+/// `chain` atoms: one long ring beside many short ones.
+fn ladder_with_macrocycle(m: usize, chain: usize) -> String {
+    let label = |i: usize| {
+        if i < 10 {
+            i.to_string()
+        } else {
+            format!("%{i}")
+        }
+    };
+    // top row t0 x t1 x ... t_m (t_i opens the rung to b_i), then b_m ... b0 back
+    let mut s = format!("C%99{}", label(1));
+    for i in 1..m {
+        s.push_str(&format!("CC{}", label(i + 1)));
+    }
+    s.push_str(&format!("CC({}C%99)C", "C".repeat(chain - 1)));
+    for i in (0..m).rev() {
+        s.push_str(&format!("CC{}", label(i + 1)));
+    }
+    s
+}
+
+#[test]
+fn a_long_ring_beside_a_large_fused_system_is_found_without_enumerating_every_path() {
+    // the JT-VAE decoder's sheets closed into a macrocycle made ring perception run for hours
+    let (m, chain) = (20, 20);
+    let smiles = ladder_with_macrocycle(m, chain);
+    let mol = Molecule::from_smiles(&smiles).unwrap_or_else(|e| panic!("{smiles}: {e}"));
+    let mut sizes: Vec<usize> = mol.rings().iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    // m six-membered rings and the long one: the top row (2m + 1 atoms) and the chain
+    assert_eq!(sizes.len(), m + 1, "{sizes:?}");
+    assert!(sizes[..m].iter().all(|&s| s == 6), "{sizes:?}");
+    assert_eq!(sizes[m], 2 * m + 1 + chain, "{sizes:?}");
+}
