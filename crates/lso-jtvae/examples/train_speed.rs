@@ -49,9 +49,5 @@ fn main() {
 }
 
 fn plan_cands(trees: &[&MolTree]) -> usize {
-    trees
-        .iter()
-        .flat_map(|t| &t.nodes)
-        .map(|n| n.candidates.len())
-        .sum()
+    trees.iter().map(|t| t.n_candidates()).sum()
 }

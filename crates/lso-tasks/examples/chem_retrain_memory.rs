@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let built = Instant::now();
         let tree = MolTree::new(s, model.clusters())?;
         let build_seconds = built.elapsed().as_secs_f64();
-        let candidates: usize = tree.nodes.iter().map(|n| n.candidates.len()).sum();
+        let candidates = tree.n_candidates();
         println!(
             "value {v:.2}: {} atoms, {} nodes, {candidates} candidates, built in {build_seconds:.2} s",
             tree.graph.atoms.len(),
