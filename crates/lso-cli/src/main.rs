@@ -305,6 +305,24 @@ impl Observer for Progress {
         });
     }
 
+    fn on_snapshot_restored(&mut self, round: usize, query: usize) {
+        self.bar.suspend(|| {
+            eprintln!(
+                "resuming: round {round} goes on at query {query} from the proposer's snapshot \
+                 (its recorded queries are not replayed)"
+            );
+        });
+    }
+
+    fn on_snapshot_unusable(&mut self, reason: &str) {
+        self.bar.suspend(|| {
+            eprintln!(
+                "resuming: the proposer's snapshot is not used ({reason}); the round is replayed \
+                 from its start"
+            );
+        });
+    }
+
     fn on_round(&mut self, record: &RoundRecord) {
         let line = format!(
             "round {:>4}: {} queries, top1 {}, top10 {}, data {}",

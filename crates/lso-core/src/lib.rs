@@ -45,8 +45,8 @@ pub use observer::{NoObserver, Observer};
 pub use parallel::parallel_map;
 pub use proposer::{LatentData, PriorSampling, ProposalRequest, Proposer};
 pub use record::{
-    CONFIG_FILE, FORMAT_VERSION, Manifest, QueryRecord, RecordError, RoundRecord, RunDir,
-    SampleRecord,
+    CONFIG_FILE, FORMAT_VERSION, Manifest, ProposerSnapshot, QueryRecord, RecordError, RoundRecord,
+    RunDir, SampleRecord,
 };
 pub use run::{Run, RunSummary};
 pub use seed::{Stage, StreamRng, stream_rng};

@@ -26,6 +26,16 @@ pub trait Observer {
     fn on_replay_diverged(&mut self, query: usize, detail: &str) {
         let _ = (query, detail);
     }
+    /// Resuming round `round`: its recorded queries before `query` were taken from the record
+    /// and the proposer from its snapshot, without replaying them.
+    fn on_snapshot_restored(&mut self, round: usize, query: usize) {
+        let _ = (round, query);
+    }
+    /// Resuming, the proposer's snapshot could not be used (`reason`); the round is replayed
+    /// from its start.
+    fn on_snapshot_unusable(&mut self, reason: &str) {
+        let _ = reason;
+    }
     /// A round finished.
     fn on_round(&mut self, record: &RoundRecord) {
         let _ = record;

@@ -67,6 +67,24 @@ pub trait Proposer<M: GenerativeModel> {
     /// # Errors
     /// Any failure of the surrogate or the optimiser.
     fn propose(&mut self, request: ProposalRequest<'_, M>) -> Result<Array2<f64>, BoxError>;
+
+    /// What this proposer carries from one proposal of a round to the next (for the GP, the fit
+    /// the next refit starts from), as JSON. The loop saves it after every recorded query, so a
+    /// resumed run continues the round from there instead of replaying it from its start.
+    /// `None` (the default): nothing is saved and a resumed round is replayed.
+    fn snapshot(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Take back a [`Proposer::snapshot`]; the next proposal is then the one the proposer would
+    /// have made had it never stopped.
+    ///
+    /// # Errors
+    /// A snapshot this proposer cannot read (the loop then replays the round).
+    fn restore(&mut self, snapshot: &serde_json::Value) -> Result<(), BoxError> {
+        let _ = snapshot;
+        Err("this proposer keeps no snapshot".into())
+    }
 }
 
 /// The sampling strategy of the paper's baselines: query decoded draws from the prior.

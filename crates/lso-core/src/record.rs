@@ -10,6 +10,7 @@
 //! | `samples.jsonl` | one [`SampleRecord`] per line: prior samples logged per model version |
 //! | `rounds.jsonl` | one [`RoundRecord`] per line: per-round summary |
 //! | `models/round-NNNNN/` | the latest model checkpoint (state after that round's retraining) |
+//! | `proposer.json` | [`ProposerSnapshot`]: the proposer's state after the latest query, so a resumed round goes on from there |
 //!
 //! Every record is written with one `write` of a whole line, then flushed and fsynced before the
 //! loop goes on. A run killed in the middle of a write leaves at most one incomplete last line,
@@ -36,6 +37,19 @@ const QUERIES: &str = "queries.jsonl";
 const SAMPLES: &str = "samples.jsonl";
 const ROUNDS: &str = "rounds.jsonl";
 const MODELS: &str = "models";
+const SNAPSHOT: &str = "proposer.json";
+
+/// The proposer's state after the recorded queries before `next_query` of `round`
+/// ([`crate::Proposer::snapshot`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposerSnapshot {
+    /// The round the queries belong to.
+    pub round: usize,
+    /// The first query not yet recorded when the snapshot was taken.
+    pub next_query: usize,
+    /// The proposer's own state.
+    pub state: serde_json::Value,
+}
 
 /// Identity of a run directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -392,6 +406,28 @@ impl RunDir {
     /// I/O failures.
     pub fn append_round(&mut self, record: &RoundRecord) -> Result<()> {
         append_line(&mut self.rounds, &self.path.join(ROUNDS), record)
+    }
+
+    /// Replace the proposer's snapshot (written to a temporary file, fsynced, then renamed, so a
+    /// kill leaves the old snapshot or the new one).
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub fn save_snapshot(&self, snapshot: &ProposerSnapshot) -> Result<()> {
+        let text = serde_json::to_vec(snapshot).expect("snapshots serialise");
+        write_atomic(&self.path.join(SNAPSHOT), &text)
+    }
+
+    /// The proposer's snapshot, if one was saved.
+    ///
+    /// # Errors
+    /// I/O failures, or a file that does not parse.
+    pub fn read_snapshot(&self) -> Result<Option<ProposerSnapshot>> {
+        let path = self.path.join(SNAPSHOT);
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_json(&path).map(Some)
     }
 
     /// The newest model checkpoint: its round and directory.

@@ -9,8 +9,8 @@ use ndarray::{Array2, ArrayView1};
 use crate::record::{FNV_OFFSET, Recorded, fnv1a};
 use crate::{
     Dataset, Decoded, Encoded, GenerativeModel, LatentData, LoopSettings, Objective, Observer,
-    Outcome, ProposalRequest, Proposer, QueryRecord, RecordError, RoundRecord, RunDir, RunError,
-    SampleRecord, Stage, TextItem, stream_rng, top_k_mean,
+    Outcome, ProposalRequest, Proposer, ProposerSnapshot, QueryRecord, RecordError, RoundRecord,
+    RunDir, RunError, SampleRecord, Stage, TextItem, stream_rng, top_k_mean,
 };
 
 /// Everything a finished run recorded.
@@ -86,7 +86,9 @@ where
     ///
     /// `config_toml` is the run's full resolved config; it is stored in a new run directory and
     /// must equal the stored one to resume an existing run. Recorded queries are never evaluated
-    /// again: the resumed round is replayed from its start, with recorded outcomes in place of
+    /// again. A proposer that keeps a [`Proposer::snapshot`] (saved after every query) goes on
+    /// from it at the first unrecorded query. Otherwise (or if the snapshot does not match the
+    /// record) the resumed round is replayed from its start, with recorded outcomes in place of
     /// the objective, and every replayed proposal and decode is checked against the record. A
     /// replay that differs (other thread count or machine: floating-point sums in another
     /// order) is reported to the observer and the round continues from the recorded queries.
@@ -393,6 +395,19 @@ where
         let d = self.model.latent_dim();
         let mut items = Vec::with_capacity(end - first);
         let mut next = first;
+        if let Some(resume_at) =
+            self.restore_snapshot(round, first, queries.len(), run_dir, observer)
+        {
+            for record in &queries[first..resume_at] {
+                if let Some(l) = latent.as_mut() {
+                    let y = record.value.unwrap_or(invalid_score).max(invalid_score);
+                    l.push(ArrayView1::from(&record.z[..]), y);
+                }
+                items.push(recorded_item::<M::Item>(record, run_dir.path())?);
+                observer.on_query(record, true);
+            }
+            next = resume_at;
+        }
         while next < end {
             let n = self
                 .proposer
@@ -490,9 +505,56 @@ where
                     }
                 });
             }
+            if !fresh.is_empty()
+                && let Some(state) = self.proposer.snapshot()
+            {
+                run_dir.save_snapshot(&ProposerSnapshot {
+                    round,
+                    next_query: next + n,
+                    state,
+                })?;
+            }
             next += n;
         }
         Ok(items)
+    }
+
+    /// Where a resumed `round` goes on without replaying its recorded queries: the first
+    /// unrecorded query, if the proposer's snapshot was taken there and the proposer took it
+    /// back; `None` to replay the round from `first`.
+    fn restore_snapshot(
+        &mut self,
+        round: usize,
+        first: usize,
+        recorded: usize,
+        run_dir: &RunDir,
+        observer: &mut dyn Observer,
+    ) -> Option<usize> {
+        if recorded <= first {
+            return None;
+        }
+        let snapshot = match run_dir.read_snapshot() {
+            Ok(Some(s)) => s,
+            Ok(None) => return None,
+            Err(e) => {
+                observer.on_snapshot_unusable(&e.to_string());
+                return None;
+            }
+        };
+        if (snapshot.round, snapshot.next_query) != (round, recorded) {
+            observer.on_snapshot_unusable(&format!(
+                "it was taken before query {} of round {}, but the record goes on to query {recorded} \
+                 of round {round}",
+                snapshot.next_query, snapshot.round
+            ));
+            return None;
+        }
+        if let Err(e) = self.proposer.restore(&snapshot.state) {
+            observer.on_snapshot_unusable(&e.to_string());
+            return None;
+        }
+        observer.on_snapshot_restored(round, recorded);
+        Some(recorded)
     }
 
     /// Evaluate decoded points: invalid decodes are not sent to the objective.

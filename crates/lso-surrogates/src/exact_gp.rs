@@ -10,7 +10,7 @@ use crate::standardise::Scaler;
 use crate::{Kernel, Result, SurrogateError};
 
 /// Hyperparameters in the standardised space.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GpParams {
     /// Log lengthscale of each input coordinate.
     pub log_lengthscales: Vec<f64>,
@@ -20,6 +20,18 @@ pub struct GpParams {
     pub log_noise_variance: f64,
     /// Constant mean.
     pub mean: f64,
+}
+
+/// Where a warm-started refit begins: a fitted GP's hyperparameters and, for a sparse GP, its
+/// inducing inputs in the data's units (row-major `m x d`; empty for an exact GP). It
+/// serialises exactly (JSON with round-trip floats), so a run can save it after a query and
+/// later refit as if the GP had been kept in memory.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WarmStart {
+    /// Hyperparameters, standardised space.
+    pub params: GpParams,
+    /// Inducing inputs in the data's units, row-major (empty for an exact GP).
+    pub inducing: Vec<f64>,
 }
 
 impl GpParams {
@@ -280,13 +292,35 @@ impl ExactGp {
         y: ArrayView1<'_, f64>,
         config: &ExactGpConfig,
     ) -> Result<Self> {
+        Self::refit_from(&self.warm_start(), x, y, config)
+    }
+
+    /// What [`ExactGp::refit`] starts from: the hyperparameters (no inducing inputs).
+    pub fn warm_start(&self) -> WarmStart {
+        WarmStart {
+            params: self.params.clone(),
+            inducing: Vec::new(),
+        }
+    }
+
+    /// [`ExactGp::refit`] from a saved [`WarmStart`] (its inducing inputs, if any, unused): the
+    /// same fit as refitting the GP the start was taken from.
+    ///
+    /// # Errors
+    /// As [`ExactGp::fit`]; [`SurrogateError::Dimension`] if the start has another dimension.
+    pub fn refit_from(
+        start: &WarmStart,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &ExactGpConfig,
+    ) -> Result<Self> {
         // no restarts: the generator is never drawn from
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let config = ExactGpConfig {
             restarts: 0,
             ..*config
         };
-        Self::fit_from(x, y, &config, self.params.clone(), &mut rng)
+        Self::fit_from(x, y, &config, start.params.clone(), &mut rng)
     }
 
     /// The GP conditioned on one more, noise-free observation at `z` equal to its own predictive

@@ -25,7 +25,7 @@ mod standardise;
 
 pub use dngo::{BayesianLinear, Dngo, DngoConfig};
 pub use error::{Result, SurrogateError};
-pub use exact_gp::{ExactGp, ExactGpConfig, GpParams};
+pub use exact_gp::{ExactGp, ExactGpConfig, GpParams, WarmStart};
 pub use kernel::Kernel;
 pub use sgpr::{FitReport, InducingInit, JITTER, Sgpr, SgprConfig, SgprSchedule};
 

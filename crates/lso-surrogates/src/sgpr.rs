@@ -22,7 +22,7 @@ use rand_distr::StandardNormal;
 
 use crate::exact_gp::{check_data, cholesky};
 use crate::standardise::Scaler;
-use crate::{GpParams, Kernel, Result, SurrogateError};
+use crate::{GpParams, Kernel, Result, SurrogateError, WarmStart};
 
 /// Jitter added to the diagonal of `Kuu` (gpflow's default).
 pub const JITTER: f64 = 1e-6;
@@ -638,19 +638,47 @@ impl Sgpr {
         y: ArrayView1<'_, f64>,
         config: &SgprConfig,
     ) -> Result<Self> {
+        Self::refit_from(&self.warm_start(), x, y, config)
+    }
+
+    /// What [`Sgpr::refit`] starts from: the hyperparameters and the inducing inputs in the
+    /// data's units.
+    pub fn warm_start(&self) -> WarmStart {
+        WarmStart {
+            params: self.params.clone(),
+            inducing: self.inducing_inputs(),
+        }
+    }
+
+    /// [`Sgpr::refit`] from a saved [`WarmStart`]: the same fit as refitting the sparse GP the
+    /// start was taken from.
+    ///
+    /// # Errors
+    /// As [`Sgpr::fit`]; [`SurrogateError::Dimension`] or [`SurrogateError::InducingShape`] if
+    /// the start does not match the data's dimension.
+    pub fn refit_from(
+        start: &WarmStart,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        config: &SgprConfig,
+    ) -> Result<Self> {
         check_data(&x, &y)?;
         let d = x.ncols();
-        if d != self.d {
+        if start.params.log_lengthscales.len() != d {
             return Err(SurrogateError::Dimension {
-                got: d,
-                expected: self.d,
+                got: start.params.log_lengthscales.len(),
+                expected: d,
+            });
+        }
+        if start.inducing.is_empty() || !start.inducing.len().is_multiple_of(d) {
+            return Err(SurrogateError::InducingShape {
+                len: start.inducing.len(),
+                d,
             });
         }
         let raw: Vec<f64> = x.iter().copied().collect();
-        let new_scaler = Scaler::fit(&raw, d);
-        let raw_z = self.inducing_inputs();
-        let z = new_scaler.apply(&raw_z);
-        Self::fit_from(x, y, config, self.params.clone(), z, false)
+        let z = Scaler::fit(&raw, d).apply(&start.inducing);
+        Self::fit_from(x, y, config, start.params.clone(), z, false)
     }
 
     fn fit_from(

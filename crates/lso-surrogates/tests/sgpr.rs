@@ -1,7 +1,10 @@
 //! Sparse GP against gpflow (`fixtures/gpflow/`), finite differences and the exact GP.
 
 use lso_optim::Posterior;
-use lso_surrogates::{ExactGp, GpParams, InducingInit, Kernel, Sgpr, SgprConfig, SgprSchedule};
+use lso_surrogates::{
+    ExactGp, GpParams, InducingInit, Kernel, Sgpr, SgprConfig, SgprSchedule, SurrogateError,
+    WarmStart,
+};
 use ndarray::Array1;
 use rand::SeedableRng;
 use serde_json::Value;
@@ -274,4 +277,52 @@ fn a_fixed_mean_is_where_predictions_return_far_from_the_data() {
         .unwrap();
     let (mu, _) = refit.predict(far.view()).unwrap();
     assert!(mu[0].abs() < 1e-6, "{}", mu[0]);
+}
+
+#[test]
+fn a_warm_start_saved_as_json_refits_exactly_as_the_model_it_came_from() {
+    let f = fixture();
+    let case = &f["cases"][1];
+    let x = matrix(&case["x"]);
+    let y = Array1::from(vector(&case["y"]));
+    let config = SgprConfig {
+        inducing: 10,
+        max_iters: 30,
+        ..SgprConfig::default()
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let fitted = Sgpr::fit(x.view(), y.view(), &config, &mut rng).unwrap();
+    // grown data: the first rows again, shifted, so the standardisation changes
+    let n = x.nrows();
+    let mut x2 = ndarray::concatenate![ndarray::Axis(0), x.view(), x.slice(ndarray::s![..5, ..])];
+    x2.slice_mut(ndarray::s![n.., ..]).mapv_inplace(|v| v + 0.3);
+    let y2 = ndarray::concatenate![ndarray::Axis(0), y.view(), y.slice(ndarray::s![..5])];
+    let refit = SgprConfig {
+        max_iters: 5,
+        ..config
+    };
+    let kept = fitted.refit(x2.view(), y2.view(), &refit).unwrap();
+    let text = serde_json::to_string(&fitted.warm_start()).unwrap();
+    let start: WarmStart = serde_json::from_str(&text).unwrap();
+    let restored = Sgpr::refit_from(&start, x2.view(), y2.view(), &refit).unwrap();
+    assert_eq!(restored.params(), kept.params());
+    assert_eq!(restored.inducing_inputs(), kept.inducing_inputs());
+    assert_eq!(restored.bound().to_bits(), kept.bound().to_bits());
+
+    // a start of another dimension, or inducing inputs that are not rows, is refused
+    let mut wrong = start.clone();
+    wrong.params.log_lengthscales.push(0.0);
+    assert!(matches!(
+        Sgpr::refit_from(&wrong, x2.view(), y2.view(), &refit),
+        Err(SurrogateError::Dimension {
+            got: 4,
+            expected: 3
+        })
+    ));
+    let mut ragged = start;
+    ragged.inducing.pop();
+    assert!(matches!(
+        Sgpr::refit_from(&ragged, x2.view(), y2.view(), &refit),
+        Err(SurrogateError::InducingShape { d: 3, .. })
+    ));
 }

@@ -2,7 +2,7 @@
 
 use lso_core::{BoxError, GenerativeModel, ProposalRequest, Proposer};
 use lso_optim::{Bounds, ExpectedImprovement, MultiStartConfig, data_bounds, maximise_multistart};
-use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig, SgprSchedule};
+use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig, SgprSchedule, WarmStart};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -108,12 +108,23 @@ impl Default for GpEiConfig {
 /// Proposes one latent point at a time: fit an exact GP to the round's latent data (from scratch
 /// at the first query of a round, warm-started from the previous fit afterwards, as the paper
 /// refits after every query), then maximise EI over the paper's box with the paper's starts.
+///
+/// Its snapshot ([`Proposer::snapshot`]) is the previous fit's [`WarmStart`] and the round's EI
+/// box, so a resumed run refits exactly as it would have without stopping.
 #[derive(Debug, Clone)]
 pub struct GpEiProposer {
     config: GpEiConfig,
-    previous: Option<ExactGp>,
-    previous_sparse: Option<Sgpr>,
-    round_box: Option<Bounds>,
+    state: GpEiState,
+}
+
+/// What a GP-EI proposer carries between the proposals of a round.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GpEiState {
+    /// Where the next warm refit starts (the last fit of the round).
+    warm: Option<WarmStart>,
+    /// The EI box of the last proposal, `(lower, upper)`.
+    round_box: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl GpEiProposer {
@@ -121,9 +132,7 @@ impl GpEiProposer {
     pub fn new(config: GpEiConfig) -> Self {
         Self {
             config,
-            previous: None,
-            previous_sparse: None,
-            round_box: None,
+            state: GpEiState::default(),
         }
     }
 }
@@ -146,11 +155,16 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
         };
         let best = lso_weighting::quantile(&data.y, self.config.incumbent_quantile)?;
         let flat: Vec<f64> = data.z.iter().copied().collect();
-        let bounds = match &self.round_box {
-            Some(b) if self.config.fixed_round_box && !request.first_in_round => b.clone(),
+        let bounds = match &self.state.round_box {
+            Some((lower, upper)) if self.config.fixed_round_box && !request.first_in_round => {
+                Bounds {
+                    lower: lower.clone(),
+                    upper: upper.clone(),
+                }
+            }
             _ => data_bounds(&flat, data.z.ncols())?,
         };
-        self.round_box = Some(bounds.clone());
+        self.state.round_box = Some((bounds.lower.clone(), bounds.upper.clone()));
         let mut acquisition = ExpectedImprovement {
             best,
             log: self.config.log_ei,
@@ -174,8 +188,9 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 },
                 ..SgprConfig::default()
             };
-            let gp = match (&self.previous_sparse, request.first_in_round) {
-                (Some(previous), false) => previous.refit(
+            let gp = match (&self.state.warm, request.first_in_round) {
+                (Some(warm), false) => Sgpr::refit_from(
+                    warm,
                     data.z.view(),
                     y.view(),
                     &SgprConfig {
@@ -199,7 +214,7 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             for (i, (point, _)) in found.iter().enumerate() {
                 z.row_mut(i).assign(&ndarray::ArrayView1::from(point));
             }
-            self.previous_sparse = Some(gp);
+            self.state.warm = Some(gp.warm_start());
             return Ok(z);
         }
         let gp_config = ExactGpConfig {
@@ -207,8 +222,8 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             restarts: self.config.restarts,
             ..ExactGpConfig::default()
         };
-        let gp = match (&self.previous, request.first_in_round) {
-            (Some(previous), false) => previous.refit(data.z.view(), y.view(), &gp_config)?,
+        let gp = match (&self.state.warm, request.first_in_round) {
+            (Some(warm), false) => ExactGp::refit_from(warm, data.z.view(), y.view(), &gp_config)?,
             _ => ExactGp::fit(data.z.view(), y.view(), &gp_config, request.rng)?,
         };
         let d = data.z.ncols();
@@ -235,8 +250,17 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 believer = believer.fantasize(point)?;
             }
         }
-        self.previous = Some(gp);
+        self.state.warm = Some(gp.warm_start());
         Ok(z)
+    }
+
+    fn snapshot(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(&self.state).ok()
+    }
+
+    fn restore(&mut self, snapshot: &serde_json::Value) -> Result<(), BoxError> {
+        self.state = GpEiState::deserialize(snapshot)?;
+        Ok(())
     }
 }
 
