@@ -499,11 +499,15 @@ impl Writer<'_> {
     }
 }
 
+/// Write ring-closure number `digit + 1`: one digit, `%nn` up to 99, then `%(nnn)` (RDKit's
+/// form; `%100` would read back as ring 10 followed by ring 0).
 fn push_digit(s: &mut String, digit: usize) {
     let d = digit + 1;
     if d < 10 {
         s.push_str(&d.to_string());
-    } else {
+    } else if d < 100 {
         s.push_str(&format!("%{d:02}"));
+    } else {
+        s.push_str(&format!("%({d})"));
     }
 }
