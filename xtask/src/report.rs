@@ -17,6 +17,8 @@ use plotters::style::RGBColor;
 struct RunData {
     values: Vec<Option<f64>>,
     items: Vec<Option<String>>,
+    /// The query budget of the run's config (`None` if it does not say).
+    budget: Option<usize>,
     time: TimeSplit,
 }
 
@@ -43,11 +45,27 @@ fn read_run(dir: &Path) -> anyhow::Result<Option<RunData>> {
             }
         }
     }
+    let budget = std::fs::read_to_string(dir.join(lso_core::CONFIG_FILE))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("loop")?.get("budget")?.as_integer())
+        .and_then(|b| usize::try_from(b).ok());
     Ok(Some(RunData {
         values,
         items,
+        budget,
         time,
     }))
+}
+
+/// How far an unfinished run is (`None` once it reached its budget): `run` is its recorded
+/// queries and budget, `None` for a run not started.
+fn run_status(run: Option<(usize, Option<usize>)>) -> Option<String> {
+    match run {
+        None => Some("not started".to_owned()),
+        Some((done, Some(budget))) if done < budget => Some(format!("{done} of {budget} queries")),
+        Some(_) => None,
+    }
 }
 
 /// The best valid value of a run.
@@ -486,6 +504,25 @@ pub fn write(
             "| `{name}` | {n} | {qmin} | {ours} | {med} | {off} | {off_med} |"
         )?;
     }
+    // runs that have not reached their budget, said plainly
+    let unfinished: Vec<String> = jobs
+        .iter()
+        .filter_map(|(setting, seed)| {
+            let run = by_setting
+                .get(&setting.name)
+                .and_then(|r| r.iter().find(|(s, _)| s == seed))
+                .map(|(_, d)| d);
+            run_status(run.map(|d| (d.values.len(), d.budget)))
+                .map(|status| format!("`{}` seed {seed} ({status})", setting.name))
+        })
+        .collect();
+    if !unfinished.is_empty() {
+        writeln!(
+            md,
+            "\n**Not finished**: this report shows the runs as they stand; {}.",
+            unfinished.join(", ")
+        )?;
+    }
     // the paper's settings left out of this report, said plainly
     let absent: Vec<String> = all_settings(task)
         .into_iter()
@@ -586,7 +623,9 @@ pub fn write(
     writeln!(
         md,
         "Seconds by stage, summed over the run (`-`: records written before the stage was \
-         timed). The first proposal of a round includes the surrogate's fit; the other proposals \
+         timed). A round resumed after its retraining counts that retraining as 0 and its own \
+         time from the resume on (standard LSO's one round, for instance, when the machine \
+         stopped it part-way). The first proposal of a round includes the surrogate's fit; the other proposals \
          are the acquisition with the new points in the posterior.\n"
     )?;
     writeln!(
@@ -621,6 +660,17 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unfinished_runs_say_how_far_they_are() {
+        assert_eq!(run_status(None).as_deref(), Some("not started"));
+        assert_eq!(
+            run_status(Some((200, Some(500)))).as_deref(),
+            Some("200 of 500 queries")
+        );
+        assert_eq!(run_status(Some((500, Some(500)))), None);
+        assert_eq!(run_status(Some((7, None))), None);
+    }
 
     #[test]
     fn running_best_and_top_k() {
