@@ -399,10 +399,7 @@ where
             self.restore_snapshot(round, first, queries.len(), run_dir, observer)
         {
             for record in &queries[first..resume_at] {
-                if let Some(l) = latent.as_mut() {
-                    let y = record.value.unwrap_or(invalid_score).max(invalid_score);
-                    l.push(ArrayView1::from(&record.z[..]), y);
-                }
+                push_recorded(latent.as_mut(), record, invalid_score);
                 items.push(recorded_item::<M::Item>(record, run_dir.path())?);
                 observer.on_query(record, true);
             }
@@ -492,10 +489,7 @@ where
                     observer.on_query(&queries[q], true);
                 }
                 // a replay that diverged from the record continues from the record
-                if let Some(l) = latent.as_mut() {
-                    let y = queries[q].value.unwrap_or(invalid_score).max(invalid_score);
-                    l.push(ArrayView1::from(&queries[q].z[..]), y);
-                }
+                push_recorded(latent.as_mut(), &queries[q], invalid_score);
                 items.push(if diverged {
                     recorded_item::<M::Item>(&queries[q], run_dir.path())?
                 } else {
@@ -671,6 +665,15 @@ fn replay_difference<T: TextItem>(
         ));
     }
     None
+}
+
+/// Add a recorded query to the surrogate's data, if the proposer has any: its latent point and
+/// its value floored at the invalid score (the invalid score for an invalid query).
+fn push_recorded(latent: Option<&mut LatentData>, record: &QueryRecord, invalid_score: f64) {
+    if let Some(l) = latent {
+        let y = record.value.unwrap_or(invalid_score).max(invalid_score);
+        l.push(ArrayView1::from(&record.z[..]), y);
+    }
 }
 
 /// The item of a recorded query, read back from its text (`None` for an invalid query).
