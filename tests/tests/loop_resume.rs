@@ -74,12 +74,13 @@ impl GenerativeModel for Model {
         epochs: f64,
         rng: &mut StreamRng,
         progress: &mut dyn FnMut(usize, usize),
+        partial: &Path,
     ) -> Result<(), BoxError> {
         if self.fail_retrain_in == Some(self.retrains) {
             return Err("injected crash during retraining".into());
         }
         self.retrains += 1;
-        self.inner.retrain(items, w, epochs, rng, progress)
+        self.inner.retrain(items, w, epochs, rng, progress, partial)
     }
     fn save_checkpoint(&self, dir: &Path) -> Result<(), BoxError> {
         self.inner.save_checkpoint(dir)

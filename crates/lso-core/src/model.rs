@@ -64,6 +64,12 @@ pub trait GenerativeModel {
     /// retraining takes long calls `progress(steps done, total steps)` as it goes (the loop
     /// shows it); a quick one may leave it unused.
     ///
+    /// `partial` is a directory (absent at first) for the progress of this retraining: a model
+    /// whose retraining is long saves its progress there as it goes, and when called again
+    /// with the same arguments after being cut short, goes on from the last save to the model
+    /// an uninterrupted retraining makes. The loop removes the directory once the retrained
+    /// model is checkpointed. A quick retraining may leave it unused.
+    ///
     /// # Errors
     /// Any training failure.
     fn retrain(
@@ -73,6 +79,7 @@ pub trait GenerativeModel {
         epochs: f64,
         rng: &mut StreamRng,
         progress: &mut dyn FnMut(usize, usize),
+        partial: &Path,
     ) -> Result<(), BoxError>;
 
     /// Write the model's full state into the (existing, empty) directory `dir`.

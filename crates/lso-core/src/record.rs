@@ -10,6 +10,7 @@
 //! | `samples.jsonl` | one [`SampleRecord`] per line: prior samples logged per model version |
 //! | `rounds.jsonl` | one [`RoundRecord`] per line: per-round summary |
 //! | `models/round-NNNNN/` | the latest model checkpoint (state after that round's retraining) |
+//! | `models/partial-round-NNNNN/` | the progress of round NNNNN's retraining while it runs, if the model keeps one |
 //! | `proposer.json` | [`ProposerSnapshot`]: the proposer's state after the latest query, so a resumed round goes on from there |
 //!
 //! Every record is written with one `write` of a whole line, then flushed and fsynced before the
@@ -455,8 +456,17 @@ impl RunDir {
         Ok(best)
     }
 
+    /// The directory where the model keeps the progress of `round`'s retraining until its
+    /// checkpoint is saved ([`crate::GenerativeModel::retrain`]).
+    pub fn retrain_progress_dir(&self, round: usize) -> PathBuf {
+        self.path
+            .join(MODELS)
+            .join(format!("partial-round-{round:05}"))
+    }
+
     /// Save the model state after `round`'s retraining: `write` fills a fresh directory, which
-    /// is fsynced and renamed into place; older checkpoints are then removed.
+    /// is fsynced and renamed into place; older checkpoints and the retraining's progress
+    /// ([`RunDir::retrain_progress_dir`]) are then removed.
     ///
     /// # Errors
     /// The writer's error, or I/O failures.
@@ -773,7 +783,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (run, _) = RunDir::open(&dir.path().join("run"), "a = 1\n", 0, 0).unwrap();
         assert!(run.latest_checkpoint().unwrap().is_none());
-        for round in [0, 3] {
+        for (round, before) in [(0, None), (3, Some(0))] {
+            // a retraining's progress is no checkpoint, and goes once its round's is saved
+            let partial = run.retrain_progress_dir(round);
+            fs::create_dir_all(partial.join("checkpoint")).unwrap();
+            assert_eq!(run.latest_checkpoint().unwrap().map(|(r, _)| r), before);
             run.save_checkpoint(round, |p| {
                 fs::write(p.join("state"), format!("{round}"))?;
                 Ok(())

@@ -268,6 +268,7 @@ where
                 &mut |done, total| {
                     observer.on_progress(round, "retrain", done, total);
                 },
+                &run_dir.retrain_progress_dir(round),
             )
             .map_err(|source| RunError::Retrain { round, source })?;
         let model = &self.model;

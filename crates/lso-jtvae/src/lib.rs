@@ -16,6 +16,7 @@ mod model;
 mod moltree;
 mod pretrained;
 mod retrain;
+mod retrain_partial;
 mod train;
 mod tree;
 mod vocab;

@@ -16,6 +16,8 @@ use crate::batch::plan_assembly;
 use crate::features::MolGraph;
 use crate::model::PassRows;
 use crate::moltree::TreeNode;
+use crate::retrain_partial::{PartialRetrain, RetrainProgress};
+use crate::train::FORMAT_VERSION;
 use crate::{Jtvae, JtvaeError, JtvaeModel, MolTree, load_model, plan_batch, save_model};
 
 /// Settings of weighted retraining (the weighted-retraining paper's chemistry runs).
@@ -42,6 +44,11 @@ pub struct RetrainSettings {
     /// draw of it. A departure from the paper for the optimiser's fused aromatic sheets,
     /// whose thousands of candidates make a step of one 17-43 s (docs/chem-task.md).
     pub max_candidates: Option<usize>,
+    /// Steps between saves of the progress, when the retraining is given a directory for it
+    /// (the optimisation loop gives one): a retraining cut short goes on from its last save.
+    /// Saves change no result; each writes the model and Adam's moments (~60 MB for the
+    /// paper's sizes).
+    pub save_every: usize,
 }
 
 impl Default for RetrainSettings {
@@ -53,6 +60,7 @@ impl Default for RetrainSettings {
             clip_norm: 20.0,
             max_pass_elements: 25_000,
             max_candidates: None,
+            save_every: 10,
         }
     }
 }
@@ -75,8 +83,18 @@ impl Jtvae {
     /// built (clusters outside the vocabulary) are left out of their batch and counted.
     /// `progress(steps done, steps)` is called before every step and once at the end.
     ///
+    /// With `partial`, a directory for this retraining's progress, the model, Adam's state and
+    /// the counters are saved there every [`RetrainSettings::save_every`] steps, and a
+    /// retraining started again with the same directory, data, settings and generator goes on
+    /// from the last save (the generator's draws of the steps done are replayed, without their
+    /// work) to the model an uninterrupted retraining makes. The caller removes the directory
+    /// once the result is safe.
+    ///
     /// # Errors
-    /// [`JtvaeError::Weights`] for unusable weights or lengths that differ.
+    /// [`JtvaeError::Weights`] for unusable weights or lengths that differ;
+    /// [`JtvaeError::Io`] and [`JtvaeError::Checkpoint`] when the progress cannot be saved or
+    /// read back.
+    #[allow(clippy::too_many_arguments)]
     pub fn retrain<R: Rng + ?Sized>(
         &mut self,
         smiles: &[String],
@@ -85,6 +103,7 @@ impl Jtvae {
         settings: &RetrainSettings,
         rng: &mut R,
         progress: &mut dyn FnMut(usize, usize),
+        partial: Option<&Path>,
     ) -> Result<RetrainReport, JtvaeError> {
         if smiles.len() != weights.len() {
             return Err(JtvaeError::Weights {
@@ -102,19 +121,36 @@ impl Jtvae {
         let bs = settings.batch_size.max(1);
         let steps = ((epochs * smiles.len() as f64) / bs as f64).ceil().max(1.0) as usize;
         let device = self.device().clone().autodiff();
-        let mut model = self.model().clone().fork(&device).train();
-        let mut optim = AdamConfig::new()
+        let optim = AdamConfig::new()
             .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(
                 settings.clip_norm,
             )))
             .init();
-        let mut skipped = 0;
-        let mut total = 0.0;
-        let mut taken = 0;
+        let partial = partial
+            .map(|dir| PartialRetrain::open(dir, &identity(smiles.len(), steps, settings)))
+            .transpose()?;
+        let resumed = match &partial {
+            Some(p) => p.resume(self.config(), optim.clone(), &device)?,
+            None => None,
+        };
+        let (mut model, mut optim, mut done) = match resumed {
+            Some((model, optim, done)) => (model.train(), optim, done),
+            None => (
+                self.model().clone().fork(&device).train(),
+                optim,
+                RetrainProgress {
+                    format_version: FORMAT_VERSION,
+                    ..RetrainProgress::default()
+                },
+            ),
+        };
         for step in 0..steps {
             progress(step, steps);
             let picks = sampler.sample_n(bs, rng);
             let noise_seed: u64 = rng.random();
+            if step < done.step {
+                continue; // done before the save this retraining resumed from
+            }
             let batch: Vec<&String> = picks.iter().map(|&i| &smiles[i]).collect();
             let mut built = parallel_map(&batch, |s| MolTree::new(s, self.clusters()));
             if let Some(max) = settings.max_candidates {
@@ -125,40 +161,71 @@ impl Jtvae {
                 }
             }
             let trees: Vec<&MolTree> = built.iter().filter_map(|t| t.as_ref().ok()).collect();
-            skipped += built.len() - trees.len();
-            if trees.is_empty() {
-                continue;
+            done.skipped += built.len() - trees.len();
+            done.step = step + 1;
+            if !trees.is_empty() {
+                let mut grads = GradientsAccumulator::<JtvaeModel>::new();
+                for pass in plan_passes(&trees, settings.max_pass_elements) {
+                    let part = &trees[pass.first..pass.first + pass.len];
+                    let plan = match &pass.nodes {
+                        None => plan_batch(part),
+                        Some(nodes) => plan_assembly(part, |_, i| nodes.contains(&i)),
+                    };
+                    let rows = PassRows {
+                        first: pass.first,
+                        total: trees.len(),
+                        tree_terms: pass.tree_terms(),
+                    };
+                    let terms = model.loss_of_rows(&plan, settings.beta, noise_seed, rows, &device);
+                    done.total_loss +=
+                        terms.word + terms.topo + terms.assm + settings.beta * terms.kl;
+                    grads.accumulate(
+                        &model,
+                        GradientsParams::from_grads(terms.loss.backward(), &model),
+                    );
+                }
+                done.taken += 1;
+                model = optim.step(settings.lr, model, grads.grads());
             }
-            let mut grads = GradientsAccumulator::<JtvaeModel>::new();
-            for pass in plan_passes(&trees, settings.max_pass_elements) {
-                let part = &trees[pass.first..pass.first + pass.len];
-                let plan = match &pass.nodes {
-                    None => plan_batch(part),
-                    Some(nodes) => plan_assembly(part, |_, i| nodes.contains(&i)),
-                };
-                let rows = PassRows {
-                    first: pass.first,
-                    total: trees.len(),
-                    tree_terms: pass.tree_terms(),
-                };
-                let terms = model.loss_of_rows(&plan, settings.beta, noise_seed, rows, &device);
-                total += terms.word + terms.topo + terms.assm + settings.beta * terms.kl;
-                grads.accumulate(
+            if let Some(p) = &partial
+                && done.step < steps
+                && done.step.is_multiple_of(settings.save_every.max(1))
+            {
+                p.save(
                     &model,
-                    GradientsParams::from_grads(terms.loss.backward(), &model),
-                );
+                    self.config(),
+                    self.clusters().vocab(),
+                    &optim,
+                    &done,
+                )?;
             }
-            taken += 1;
-            model = optim.step(settings.lr, model, grads.grads());
         }
         progress(steps, steps);
         self.set_model(model.valid());
         Ok(RetrainReport {
-            steps: taken,
-            skipped,
-            mean_loss: if taken > 0 { total / taken as f32 } else { 0.0 },
+            steps: done.taken,
+            skipped: done.skipped,
+            mean_loss: if done.taken > 0 {
+                done.total_loss / done.taken as f32
+            } else {
+                0.0
+            },
         })
     }
+}
+
+/// What names a retraining in its progress directory: a save of another one is not resumed.
+fn identity(molecules: usize, steps: usize, s: &RetrainSettings) -> serde_json::Value {
+    serde_json::json!({
+        "molecules": molecules,
+        "steps": steps,
+        "batch_size": s.batch_size,
+        "lr": s.lr,
+        "beta": s.beta,
+        "clip_norm": s.clip_norm,
+        "max_pass_elements": s.max_pass_elements,
+        "max_candidates": s.max_candidates,
+    })
 }
 
 /// One forward and backward pass of a step: consecutive molecules of the batch with all their
@@ -299,9 +366,19 @@ impl GenerativeModel for Jtvae {
         epochs: f64,
         rng: &mut StreamRng,
         progress: &mut dyn FnMut(usize, usize),
+        partial: &Path,
     ) -> Result<(), BoxError> {
         let settings = *self.retrain_settings();
-        Jtvae::retrain(self, items, weights, epochs, &settings, rng, progress)?;
+        Jtvae::retrain(
+            self,
+            items,
+            weights,
+            epochs,
+            &settings,
+            rng,
+            progress,
+            Some(partial),
+        )?;
         Ok(())
     }
 

@@ -224,7 +224,15 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
     let mut a = fresh.clone();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     let report = a
-        .retrain(&smiles, &weights, 20.0, &settings, &mut rng, &mut |_, _| {})
+        .retrain(
+            &smiles,
+            &weights,
+            20.0,
+            &settings,
+            &mut rng,
+            &mut |_, _| {},
+            None,
+        )
         .expect("retrains");
     assert_eq!(report.steps, 15);
     assert_eq!(report.skipped, 0);
@@ -238,8 +246,16 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
     // the same state and generator give the same model
     let mut b = fresh.clone();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-    b.retrain(&smiles, &weights, 20.0, &settings, &mut rng, &mut |_, _| {})
-        .expect("retrains");
+    b.retrain(
+        &smiles,
+        &weights,
+        20.0,
+        &settings,
+        &mut rng,
+        &mut |_, _| {},
+        None,
+    )
+    .expect("retrains");
     assert_eq!(a.encode(&smiles), b.encode(&smiles));
     // bad weights are refused with the reason
     let err = b
@@ -250,6 +266,7 @@ fn weighted_retraining_fits_the_heavy_molecules_and_is_deterministic() {
             &settings,
             &mut rng,
             &mut |_, _| {},
+            None,
         )
         .unwrap_err();
     assert!(
@@ -294,6 +311,7 @@ fn a_candidate_limit_changes_only_the_molecules_above_it() {
             &settings,
             &mut rng,
             &mut |_, _| {},
+            None,
         )
         .expect("retrains");
         m.encode(&smiles)
@@ -340,6 +358,7 @@ fn a_batch_split_into_passes_takes_the_same_step() {
                 &settings,
                 &mut rng,
                 &mut |_, _| {},
+                None,
             )
             .expect("retrains");
         assert_eq!(report.steps, 3);
@@ -375,4 +394,109 @@ fn a_batch_split_into_passes_takes_the_same_step() {
         diff < 1e-4 * moved.max(1.0),
         "split and whole differ by {diff} (moved {moved})"
     );
+}
+
+#[test]
+fn a_retraining_cut_short_goes_on_from_its_last_save_to_the_same_model() {
+    use rand::SeedableRng;
+    let clusters = clusters();
+    let device = Device::flex();
+    let cfg = config(32, clusters.len());
+    let smiles: Vec<String> = zinc(6);
+    let weights = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let start = Jtvae::new(
+        JtvaeModel::new(&cfg, 8, &device),
+        cfg,
+        clusters.clone(),
+        device,
+    );
+    let settings = lso_jtvae::RetrainSettings {
+        batch_size: 2,
+        lr: 1e-2,
+        save_every: 3,
+        ..Default::default()
+    };
+    // 7 steps: saves after steps 3 and 6
+    let epochs = 7.0 * 2.0 / 6.0;
+    let latents = |m: &Jtvae| -> Vec<f32> {
+        m.encode(&smiles)
+            .into_iter()
+            .flat_map(Result::unwrap)
+            .collect()
+    };
+    let retrain = |m: &mut Jtvae, partial: Option<&Path>, stop_at: Option<usize>| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut seen = Vec::new();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            m.retrain(
+                &smiles,
+                &weights,
+                epochs,
+                &settings,
+                &mut rng,
+                &mut |done, _| {
+                    assert_ne!(Some(done), stop_at, "killed before step {done}");
+                    seen.push(done);
+                },
+                partial,
+            )
+        }));
+        (run.ok().map(|r| r.expect("retrains")), seen)
+    };
+    let mut whole = start.clone();
+    let (report, _) = retrain(&mut whole, None, None);
+    assert_eq!(report.expect("finished").steps, 7);
+
+    // killed before step 5: the save after step 3 is on disk
+    let dir = tempfile::tempdir().expect("tempdir");
+    let partial = dir.path().join("partial");
+    let mut cut = start.clone();
+    let (report, _) = retrain(&mut cut, Some(&partial), Some(5));
+    assert!(report.is_none());
+    // started again from another model: the save's model is what goes on, to the same result
+    let other = Jtvae::new(
+        JtvaeModel::new(&cfg, 99, start.device()),
+        cfg,
+        clusters,
+        start.device().clone(),
+    );
+    let mut resumed = other.clone();
+    let (report, seen) = retrain(&mut resumed, Some(&partial), None);
+    let report = report.expect("finished");
+    assert_eq!((report.steps, report.skipped), (7, 0));
+    assert_eq!(seen, (0..=7).collect::<Vec<_>>());
+    assert_eq!(latents(&resumed), latents(&whole));
+
+    // a save of another retraining (other steps) is cleared, not resumed
+    let mut fresh = other.clone();
+    let longer = lso_jtvae::RetrainSettings {
+        batch_size: 3,
+        ..settings
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    fresh
+        .retrain(
+            &smiles,
+            &weights,
+            epochs,
+            &longer,
+            &mut rng,
+            &mut |_, _| {},
+            Some(&partial),
+        )
+        .expect("retrains");
+    let mut plain = other.clone();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    plain
+        .retrain(
+            &smiles,
+            &weights,
+            epochs,
+            &longer,
+            &mut rng,
+            &mut |_, _| {},
+            None,
+        )
+        .expect("retrains");
+    assert_eq!(latents(&fresh), latents(&plain));
 }

@@ -75,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut |i, n| {
             println!("step {i}/{n} at {:.1} s", start.elapsed().as_secs_f64());
         },
+        None,
     )?;
     println!(
         "max_pass_elements {}, max_candidates {:?}: {} steps in {:.1} s ({:.1} s per step), mean loss {:.3}",

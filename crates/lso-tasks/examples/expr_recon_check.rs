@@ -10,7 +10,7 @@
 //! `cargo run --release -p lso-tasks --example expr_recon_check -- MODEL_DIR k [data_seed]
 //! [queries.jsonl] [retrain_batch_size] [retrain_epochs] [retrain_lr]`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lso_core::{Decoded, Encoded, GenerativeModel, StreamRng};
 use lso_surrogates::{Sgpr, SgprConfig};
@@ -194,8 +194,14 @@ fn main() -> Result<(), lso_core::BoxError> {
     let mut values = task.data.values.clone();
     report("pretrained", &mut task.model, &items, &values, &mut rng)?;
     let w = weighting.weights(&values)?;
-    task.model
-        .retrain(&items, &w, 1.0, &mut rng, &mut |_, _| {})?;
+    task.model.retrain(
+        &items,
+        &w,
+        1.0,
+        &mut rng,
+        &mut |_, _| {},
+        Path::new("unused"),
+    )?;
     report(
         "after the initial retraining",
         &mut task.model,
@@ -228,8 +234,14 @@ fn main() -> Result<(), lso_core::BoxError> {
             &mut rng,
         )?;
         let w = weighting.weights(&values)?;
-        task.model
-            .retrain(&items, &w, epochs, &mut rng, &mut |_, _| {})?;
+        task.model.retrain(
+            &items,
+            &w,
+            epochs,
+            &mut rng,
+            &mut |_, _| {},
+            Path::new("unused"),
+        )?;
         report(
             "after round 1's retraining",
             &mut task.model,

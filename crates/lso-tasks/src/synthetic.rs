@@ -250,6 +250,7 @@ impl GenerativeModel for LinearModel {
         epochs: f64,
         rng: &mut StreamRng,
         _progress: &mut dyn FnMut(usize, usize),
+        _partial: &Path,
     ) -> Result<(), BoxError> {
         let sampler = WeightedSampler::new(weights)?;
         let draws = (epochs * items.len() as f64).ceil().max(1.0) as usize;
@@ -380,7 +381,14 @@ mod tests {
         let before = dist(&task.model, task.objective.target());
         let mut rng = StreamRng::seed_from_u64(1);
         task.model
-            .retrain(&task.data.items, &w, 1.0, &mut rng, &mut |_, _| {})
+            .retrain(
+                &task.data.items,
+                &w,
+                1.0,
+                &mut rng,
+                &mut |_, _| {},
+                Path::new("unused"),
+            )
             .unwrap();
         assert!(dist(&task.model, task.objective.target()) < before);
     }

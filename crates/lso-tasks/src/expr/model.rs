@@ -150,6 +150,7 @@ impl GenerativeModel for ExprModel {
         epochs: f64,
         rng: &mut StreamRng,
         _progress: &mut dyn FnMut(usize, usize),
+        _partial: &Path,
     ) -> Result<(), BoxError> {
         let (one_hot, masks) = one_hot(&self.grammar, items)?;
         self.vae.train(

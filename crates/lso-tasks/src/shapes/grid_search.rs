@@ -107,6 +107,7 @@ mod tests {
             _: f64,
             _: &mut StreamRng,
             _: &mut dyn FnMut(usize, usize),
+            _: &Path,
         ) -> Result<(), BoxError> {
             Ok(())
         }

@@ -70,6 +70,7 @@ impl GenerativeModel for ShapesModel {
         epochs: f64,
         rng: &mut StreamRng,
         _progress: &mut dyn FnMut(usize, usize),
+        _partial: &Path,
     ) -> Result<(), BoxError> {
         let pixels: Vec<f32> = items.iter().flat_map(BinaryImage::to_pixels).collect();
         self.vae
