@@ -19,6 +19,7 @@ mod retrain;
 mod retrain_partial;
 mod train;
 mod tree;
+mod tree_cache;
 mod vocab;
 
 pub use batch::plan_batch;

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::retrain::RetrainSettings;
+use crate::tree_cache::TreeCache;
 use crate::{
     ClusterSet, DecodeOptions, DecodeOutcome, JtvaeConfig, JtvaeError, JtvaeModel, MolTree,
     decode_batch, load_model,
@@ -29,6 +30,7 @@ pub struct Jtvae {
     device: Device,
     decode_options: DecodeOptions,
     retrain_settings: RetrainSettings,
+    trees: TreeCache,
 }
 
 impl Jtvae {
@@ -46,6 +48,7 @@ impl Jtvae {
             device,
             decode_options: DecodeOptions::default(),
             retrain_settings: RetrainSettings::default(),
+            trees: TreeCache::default(),
         }
     }
 
@@ -82,6 +85,21 @@ impl Jtvae {
     /// The network.
     pub fn model(&self) -> &JtvaeModel {
         &self.model
+    }
+
+    /// Molecules whose training examples are kept for the next retraining steps: those the
+    /// last retraining expected to draw at least twice, within a size budget (building the
+    /// example of a large fused ring system takes seconds; the examples are the same either way).
+    pub fn cached_training_examples(&self) -> usize {
+        self.trees.len()
+    }
+
+    pub(crate) fn take_tree_cache(&mut self) -> TreeCache {
+        std::mem::take(&mut self.trees)
+    }
+
+    pub(crate) fn put_tree_cache(&mut self, trees: TreeCache) {
+        self.trees = trees;
     }
 
     /// Replace the network (after retraining).

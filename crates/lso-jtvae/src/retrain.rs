@@ -18,6 +18,7 @@ use crate::model::PassRows;
 use crate::moltree::TreeNode;
 use crate::retrain_partial::{PartialRetrain, RetrainProgress};
 use crate::train::FORMAT_VERSION;
+use crate::tree_cache::TreeCache;
 use crate::{Jtvae, JtvaeError, JtvaeModel, MolTree, load_model, plan_batch, save_model};
 
 /// Settings of weighted retraining (the weighted-retraining paper's chemistry runs).
@@ -129,6 +130,9 @@ impl Jtvae {
         let partial = partial
             .map(|dir| PartialRetrain::open(dir, &identity(smiles.len(), steps, settings)))
             .transpose()?;
+        let mut cache = self.take_tree_cache();
+        let wanted = TreeCache::wanted(smiles, weights, steps * bs);
+        cache.retain(&wanted);
         let resumed = match &partial {
             Some(p) => p.resume(self.config(), optim.clone(), &device)?,
             None => None,
@@ -152,7 +156,15 @@ impl Jtvae {
                 continue; // done before the save this retraining resumed from
             }
             let batch: Vec<&String> = picks.iter().map(|&i| &smiles[i]).collect();
-            let mut built = parallel_map(&batch, |s| MolTree::new(s, self.clusters()));
+            let mut built = parallel_map(&batch, |s| match cache.get(s) {
+                Some(tree) => Ok(tree.clone()),
+                None => MolTree::new(s, self.clusters()),
+            });
+            for tree in built.iter().flatten() {
+                if wanted.contains(tree.smiles.as_str()) {
+                    cache.insert(tree);
+                }
+            }
             if let Some(max) = settings.max_candidates {
                 // from the step's noise seed, so a limit no molecule reaches changes nothing
                 let mut sample = ChaCha8Rng::seed_from_u64(noise_seed ^ 0x6361_6e64_6964_6174);
@@ -202,6 +214,7 @@ impl Jtvae {
         }
         progress(steps, steps);
         self.set_model(model.valid());
+        self.put_tree_cache(cache);
         Ok(RetrainReport {
             steps: done.taken,
             skipped: done.skipped,
@@ -264,7 +277,7 @@ fn node_elements(node: &TreeNode) -> usize {
 
 /// Graph elements of a training example: atoms and bonds of the molecule and of every scored
 /// candidate attachment (what the encoders' tensors grow with).
-fn elements(tree: &MolTree) -> usize {
+pub(crate) fn elements(tree: &MolTree) -> usize {
     graph_elements(&tree.graph) + tree.nodes.iter().map(node_elements).sum::<usize>()
 }
 

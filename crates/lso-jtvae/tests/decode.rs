@@ -500,3 +500,53 @@ fn a_retraining_cut_short_goes_on_from_its_last_save_to_the_same_model() {
         .expect("retrains");
     assert_eq!(latents(&fresh), latents(&plain));
 }
+
+#[test]
+fn kept_training_examples_change_no_retraining() {
+    use rand::SeedableRng;
+    let clusters = clusters();
+    let device = Device::flex();
+    let cfg = config(32, clusters.len());
+    let smiles: Vec<String> = zinc(3);
+    let fresh = Jtvae::new(
+        JtvaeModel::new(&cfg, 8, &device),
+        cfg,
+        clusters.clone(),
+        device.clone(),
+    );
+    // a candidate limit below the molecules' counts: a kept example must be the one built,
+    // not the one the limit cut
+    let settings = lso_jtvae::RetrainSettings {
+        batch_size: 4,
+        lr: 1e-2,
+        max_candidates: Some(2),
+        ..Default::default()
+    };
+    let retrain = |m: &mut Jtvae, weights: &[f64], epochs: f64, seed: u64| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        m.retrain(
+            &smiles,
+            weights,
+            epochs,
+            &settings,
+            &mut rng,
+            &mut |_, _| {},
+            None,
+        )
+        .expect("retrains");
+    };
+    let heavy = [1.0, 0.0, 0.0];
+    let mut a = fresh.clone();
+    retrain(&mut a, &heavy, 4.0, 5);
+    // only the molecule expected to be drawn more than once is kept
+    assert_eq!(a.cached_training_examples(), 1);
+    let mut b = Jtvae::new(a.model().clone(), cfg, clusters, device);
+    assert_eq!(b.cached_training_examples(), 0);
+    retrain(&mut a, &[1.0, 0.2, 0.0], 8.0, 6);
+    retrain(&mut b, &[1.0, 0.2, 0.0], 8.0, 6);
+    assert_eq!(a.cached_training_examples(), 2);
+    assert_eq!(a.encode(&smiles), b.encode(&smiles));
+    // uniform weights over one epoch: no molecule is expected twice, none is kept
+    retrain(&mut a, &[1.0, 1.0, 1.0], 1.0, 7);
+    assert_eq!(a.cached_training_examples(), 0);
+}
