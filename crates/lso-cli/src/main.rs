@@ -112,6 +112,8 @@ enum ChemCommand {
 
 fn main() -> ExitCode {
     malloc_tuning::keep_freed_memory();
+    // before any parallel work, so that rayon's pool is built with it (docs/benchmarks.md)
+    lso_core::flush_subnormals();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

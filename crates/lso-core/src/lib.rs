@@ -32,6 +32,7 @@ mod proposer;
 mod record;
 mod run;
 mod seed;
+mod subnormals;
 mod summary;
 mod train_dir;
 
@@ -50,5 +51,6 @@ pub use record::{
 };
 pub use run::{Run, RunSummary};
 pub use seed::{Stage, StreamRng, stream_rng};
+pub use subnormals::{flush_subnormals, flushing_subnormals};
 pub use summary::top_k_mean;
 pub use train_dir::{StepState, TrainDir, TrainDirError, epoch_order, step_seed};

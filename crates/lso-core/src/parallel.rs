@@ -1,7 +1,8 @@
 //! Data parallelism over the machine's cores.
 
 /// `f` applied to every item, on all cores (one contiguous chunk per core), results in input
-/// order. A panic in `f` propagates.
+/// order. A panic in `f` propagates. The threads flush subnormals to zero when the process asked
+/// for it ([`crate::flush_subnormals`]).
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = items.len().div_ceil(threads).max(1);
@@ -9,7 +10,12 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    crate::subnormals::on_thread_start();
+                    part.iter().map(f).collect::<Vec<R>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
