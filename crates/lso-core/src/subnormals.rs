@@ -3,8 +3,8 @@
 //! A trained network's gradients hold many values below `f32::MIN_POSITIVE` (about 1.2e-38),
 //! and x86-64 cores take the slow path for every multiply-add on such a subnormal. Measured on
 //! the JT-VAE (docs/chem-task.md): 10 retraining steps of the pretrained model on ZINC took
-//! 56 s with IEEE subnormals and 36 s with them flushed, the same mean loss to 7 digits; a
-//! fresh model, whose gradients are larger, took 29 s either way.
+//! 61 s with IEEE subnormals and 38 s with them flushed, the same mean loss to 7 digits
+//! (docs/benchmarks.md).
 //!
 //! Flushing is a per-thread CPU mode (MXCSR's flush-to-zero and denormals-are-zero bits). A
 //! binary turns it on with [`flush_subnormals`] first thing in `main`: for its own thread,
