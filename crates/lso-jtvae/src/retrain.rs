@@ -5,6 +5,7 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
+use burn::tensor::Device;
 use lso_core::{BoxError, Decoded, Encoded, GenerativeModel, StreamRng, parallel_map};
 use lso_weighting::WeightedSampler;
 use ndarray::{Array2, ArrayView2};
@@ -176,28 +177,10 @@ impl Jtvae {
             done.skipped += built.len() - trees.len();
             done.step = step + 1;
             if !trees.is_empty() {
-                let mut grads = GradientsAccumulator::<JtvaeModel>::new();
-                for pass in plan_passes(&trees, settings.max_pass_elements) {
-                    let part = &trees[pass.first..pass.first + pass.len];
-                    let plan = match &pass.nodes {
-                        None => plan_batch(part),
-                        Some(nodes) => plan_assembly(part, |_, i| nodes.contains(&i)),
-                    };
-                    let rows = PassRows {
-                        first: pass.first,
-                        total: trees.len(),
-                        tree_terms: pass.tree_terms(),
-                    };
-                    let terms = model.loss_of_rows(&plan, settings.beta, noise_seed, rows, &device);
-                    done.total_loss +=
-                        terms.word + terms.topo + terms.assm + settings.beta * terms.kl;
-                    grads.accumulate(
-                        &model,
-                        GradientsParams::from_grads(terms.loss.backward(), &model),
-                    );
-                }
+                let (grads, loss) = batch_gradients(&model, &trees, settings, noise_seed, &device);
+                done.total_loss += loss;
                 done.taken += 1;
-                model = optim.step(settings.lr, model, grads.grads());
+                model = optim.step(settings.lr, model, grads);
             }
             if let Some(p) = &partial
                 && done.step < steps
@@ -225,6 +208,37 @@ impl Jtvae {
             },
         })
     }
+}
+
+/// The gradients of a batch's loss, added over its passes, and the summed loss.
+fn batch_gradients(
+    model: &JtvaeModel,
+    trees: &[&MolTree],
+    settings: &RetrainSettings,
+    noise_seed: u64,
+    device: &Device,
+) -> (GradientsParams, f32) {
+    let mut grads = GradientsAccumulator::<JtvaeModel>::new();
+    let mut loss = 0.0;
+    for pass in plan_passes(trees, settings.max_pass_elements) {
+        let part = &trees[pass.first..pass.first + pass.len];
+        let plan = match &pass.nodes {
+            None => plan_batch(part),
+            Some(nodes) => plan_assembly(part, |_, i| nodes.contains(&i)),
+        };
+        let rows = PassRows {
+            first: pass.first,
+            total: trees.len(),
+            tree_terms: pass.tree_terms(),
+        };
+        let terms = model.loss_of_rows(&plan, settings.beta, noise_seed, rows, device);
+        loss += terms.word + terms.topo + terms.assm + settings.beta * terms.kl;
+        grads.accumulate(
+            model,
+            GradientsParams::from_grads(terms.loss.backward(), model),
+        );
+    }
+    (grads.grads(), loss)
 }
 
 /// What names a retraining in its progress directory: a save of another one is not resumed.
