@@ -717,6 +717,25 @@ impl Sgpr {
             bounds.lower[d + 2] = m;
             bounds.upper[d + 2] = m;
         }
+        if config.max_iters == 0 {
+            // no step to take: the start is the fit (checked finite, as the optimiser's first
+            // evaluation did), without the bound's gradient the optimiser would have computed
+            bounds.project(&mut v);
+            let (params, z) = unpack(&v, d);
+            let mut model = Self::with_params(x, y, config.kernel, params, z)?;
+            if !model.bound.is_finite() {
+                return Err(SurrogateError::Fit(format!(
+                    "the bound is not finite at the start: {}",
+                    model.bound
+                )));
+            }
+            model.fit = Some(FitReport {
+                iterations: 0,
+                evaluations: 0,
+                reason: "MaxIterations".into(),
+            });
+            return Ok(model);
+        }
         let mut phases = Vec::new();
         let kernel_phase = match config.schedule {
             SgprSchedule::Lbfgs => false,

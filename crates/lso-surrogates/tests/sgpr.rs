@@ -326,3 +326,37 @@ fn a_warm_start_saved_as_json_refits_exactly_as_the_model_it_came_from() {
         Err(SurrogateError::InducingShape { d: 3, .. })
     ));
 }
+
+#[test]
+fn a_refit_without_iterations_is_the_model_it_starts_from() {
+    let f = fixture();
+    let case = &f["cases"][1];
+    let x = matrix(&case["x"]);
+    let y = Array1::from(vector(&case["y"]));
+    let config = SgprConfig {
+        inducing: 10,
+        max_iters: 30,
+        ..SgprConfig::default()
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let fitted = Sgpr::fit(x.view(), y.view(), &config, &mut rng).unwrap();
+    let none = SgprConfig {
+        max_iters: 0,
+        ..config
+    };
+    let same = fitted.refit(x.view(), y.view(), &none).unwrap();
+    // no step and no bound gradient (the optimisation loop's refits after every query)
+    let report = same.fit_report().unwrap();
+    assert_eq!((report.iterations, report.evaluations), (0, 0));
+    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(u, v)| (u - v).abs() <= 1e-12);
+    assert!(close(
+        &same.params().log_lengthscales,
+        &fitted.params().log_lengthscales
+    ));
+    assert!(close(&same.inducing_inputs(), &fitted.inducing_inputs()));
+    assert!((same.bound() - fitted.bound()).abs() <= 1e-9 * fitted.bound().abs());
+    let (mu_a, var_a) = same.predict(x.view()).unwrap();
+    let (mu_b, var_b) = fitted.predict(x.view()).unwrap();
+    assert!(close(mu_a.as_slice().unwrap(), mu_b.as_slice().unwrap()));
+    assert!(close(var_a.as_slice().unwrap(), var_b.as_slice().unwrap()));
+}
