@@ -18,7 +18,6 @@ use crate::features::MolGraph;
 use crate::model::PassRows;
 use crate::moltree::TreeNode;
 use crate::retrain_partial::{PartialRetrain, RetrainProgress};
-use crate::train::FORMAT_VERSION;
 use crate::tree_cache::TreeCache;
 use crate::{Jtvae, JtvaeError, JtvaeModel, MolTree, load_model, plan_batch, save_model};
 
@@ -143,10 +142,7 @@ impl Jtvae {
             None => (
                 self.model().clone().fork(&device).train(),
                 optim,
-                RetrainProgress {
-                    format_version: FORMAT_VERSION,
-                    ..RetrainProgress::default()
-                },
+                RetrainProgress::default(),
             ),
         };
         for step in 0..steps {

@@ -3,7 +3,8 @@
 //!
 //! The directory is a [`TrainDir`]: `settings.json` names the retraining (molecules, steps and
 //! settings), `checkpoint/` holds the model, the optimiser's state (Adam's moments) and the
-//! [`RetrainProgress`], replaced atomically at every save.
+//! [`RetrainProgress`], replaced atomically at every save (the layout version is the model
+//! directory's, checked by [`load_model`]).
 
 use std::fs;
 use std::path::Path;
@@ -13,17 +14,12 @@ use burn::tensor::Device;
 use lso_core::TrainDir;
 use serde::{Deserialize, Serialize};
 
-use crate::train::FORMAT_VERSION;
+use crate::train::{load_optimizer, save_optimizer};
 use crate::{JtvaeConfig, JtvaeError, JtvaeModel, Vocabulary, load_model, save_model};
-
-/// File of the optimiser's state in a checkpoint.
-const OPTIMIZER: &str = "optim.bpk";
 
 /// Counters of a retraining after its completed steps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RetrainProgress {
-    /// Layout version of the checkpoint.
-    pub format_version: u32,
     /// Completed steps (taken, or skipped because no molecule of the batch could be built).
     pub step: usize,
     /// Optimisation steps taken.
@@ -68,25 +64,14 @@ impl PartialRetrain {
             return Ok(None);
         };
         let dir = self.run.checkpoint_dir();
-        let bad = |reason: String| JtvaeError::Checkpoint {
-            path: dir.display().to_string(),
-            reason,
-        };
-        if progress.format_version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "format version {}, this build reads version {FORMAT_VERSION}",
-                progress.format_version
-            )));
-        }
         let (model, found, _) = load_model(&dir, device)?;
         if &found != config {
-            return Err(bad("model sizes differ from the retrained model's".into()));
+            return Err(JtvaeError::Checkpoint {
+                path: dir.display().to_string(),
+                reason: "model sizes differ from the retrained model's".into(),
+            });
         }
-        let path = dir.join(OPTIMIZER);
-        let optim = optim.load(&path).map_err(|e| JtvaeError::Checkpoint {
-            path: path.display().to_string(),
-            reason: format!("{e:?}"),
-        })?;
+        let optim = load_optimizer(optim, &dir)?;
         Ok(Some((model, optim, progress)))
     }
 
@@ -102,11 +87,7 @@ impl PartialRetrain {
     ) -> Result<(), JtvaeError> {
         self.run.write_checkpoint(|tmp| {
             save_model(tmp, model, config, vocab)?;
-            let path = tmp.join(OPTIMIZER);
-            optim.save(&path).map_err(|e| JtvaeError::Checkpoint {
-                path: path.display().to_string(),
-                reason: format!("{e:?}"),
-            })?;
+            save_optimizer(optim, tmp)?;
             Ok(TrainDir::write_state(tmp, progress)?)
         })
     }

@@ -186,6 +186,30 @@ pub fn load_model(
     Ok((model, config, ClusterSet::new(vocab)?))
 }
 
+/// The optimiser's state in a checkpoint directory (Adam's moments).
+const OPTIMIZER_FILE: &str = "optim.bpk";
+
+/// Write the optimiser's state into the checkpoint directory `dir`.
+pub(crate) fn save_optimizer(optim: &ModuleOptimizer, dir: &Path) -> Result<(), JtvaeError> {
+    let path = dir.join(OPTIMIZER_FILE);
+    optim.save(&path).map_err(|e| JtvaeError::Checkpoint {
+        path: path.display().to_string(),
+        reason: format!("{e:?}"),
+    })
+}
+
+/// `optim` with the state saved in the checkpoint directory `dir`.
+pub(crate) fn load_optimizer(
+    optim: ModuleOptimizer,
+    dir: &Path,
+) -> Result<ModuleOptimizer, JtvaeError> {
+    let path = dir.join(OPTIMIZER_FILE);
+    optim.load(&path).map_err(|e| JtvaeError::Checkpoint {
+        path: path.display().to_string(),
+        reason: format!("{e:?}"),
+    })
+}
+
 fn io_error(path: &Path, e: &std::io::Error) -> JtvaeError {
     JtvaeError::Io {
         path: path.display().to_string(),
@@ -251,14 +275,8 @@ impl Trainer {
                     reason: "model sizes differ from this run's".into(),
                 });
             }
-            let optim_path = ckpt.join("optim.bpk");
-            if optim_path.exists() {
-                optim = optim
-                    .load(&optim_path)
-                    .map_err(|e| JtvaeError::Checkpoint {
-                        path: optim_path.display().to_string(),
-                        reason: format!("{e:?}"),
-                    })?;
+            if ckpt.join(OPTIMIZER_FILE).exists() {
+                optim = load_optimizer(optim, &ckpt)?;
                 restored = true;
             }
             (model, state)
@@ -406,12 +424,7 @@ impl Trainer {
     pub fn checkpoint(&self) -> Result<(), JtvaeError> {
         self.run.write_checkpoint(|tmp| {
             save_model(tmp, &self.model, &self.config, self.clusters.vocab())?;
-            self.optim
-                .save(tmp.join("optim.bpk"))
-                .map_err(|e| JtvaeError::Checkpoint {
-                    path: tmp.display().to_string(),
-                    reason: format!("{e:?}"),
-                })?;
+            save_optimizer(&self.optim, tmp)?;
             Ok(TrainDir::write_state(tmp, &self.state)?)
         })
     }

@@ -63,8 +63,11 @@ impl TreeCache {
 
     /// Keep an example, unless it is kept already or the budget is full.
     pub fn insert(&mut self, tree: &MolTree) {
+        if self.trees.contains_key(&tree.smiles) {
+            return;
+        }
         let size = elements(tree);
-        if self.elements + size <= MAX_ELEMENTS && !self.trees.contains_key(&tree.smiles) {
+        if self.elements + size <= MAX_ELEMENTS {
             self.elements += size;
             self.trees
                 .insert(tree.smiles.clone(), Arc::new(tree.clone()));
