@@ -440,10 +440,7 @@ fn run_one(
         .status()
         .context("starting lso")?;
     if !status.success() {
-        bail!(
-            "lso run failed ({status}); see {}",
-            dir.join("log.txt").display()
-        );
+        bail!("lso run failed ({status}); see {}", log_path.display());
     }
     eprintln!(
         "{} seed {seed}: done in {:.0} s",

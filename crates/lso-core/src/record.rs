@@ -12,6 +12,11 @@
 //! | `models/round-NNNNN/` | the latest model checkpoint (state after that round's retraining) |
 //! | `models/partial-round-NNNNN/` | the progress of round NNNNN's retraining while it runs, if the model keeps one |
 //! | `proposer.json` | [`ProposerSnapshot`]: the proposer's state after the latest query, so a resumed round goes on from there |
+//! | `lock` | empty; locked (advisory, exclusive) by the process that has the run open |
+//!
+//! Only one process at a time may have a run open: a second one gets [`RecordError::InUse`]
+//! instead of appending its queries beside the first one's. The operating system releases the
+//! lock when its process ends, however it ends, so a killed run is resumed without clean-up.
 //!
 //! Every record is written with one `write` of a whole line, then flushed and fsynced before the
 //! loop goes on. A run killed in the middle of a write leaves at most one incomplete last line,
@@ -39,6 +44,7 @@ const SAMPLES: &str = "samples.jsonl";
 const ROUNDS: &str = "rounds.jsonl";
 const MODELS: &str = "models";
 const SNAPSHOT: &str = "proposer.json";
+const LOCK: &str = "lock";
 
 /// The proposer's state after the recorded queries before `next_query` of `round`
 /// ([`crate::Proposer::snapshot`]).
@@ -197,6 +203,11 @@ pub enum RecordError {
         /// What is wrong.
         reason: String,
     },
+    /// Another process has the run open.
+    #[error(
+        "the run in {0} is in use by another process (its `lock` file is locked); wait for that run to end or stop it"
+    )]
+    InUse(PathBuf),
     /// The directory is not empty and is not a run directory.
     #[error("{0} is not empty and holds no run (no run.json); refusing to write into it")]
     NotARun(PathBuf),
@@ -255,6 +266,22 @@ pub enum RecordError {
 
 type Result<T, E = RecordError> = std::result::Result<T, E>;
 
+/// Open `path/lock` and lock it exclusively without waiting.
+fn lock_run(path: &Path) -> Result<File> {
+    let lock_path = path.join(LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io("opening", &lock_path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(RecordError::InUse(path.to_owned())),
+        Err(fs::TryLockError::Error(e)) => Err(io("locking", &lock_path)(e)),
+    }
+}
+
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> RecordError + 'a {
     move |source| RecordError::Io {
         action,
@@ -278,6 +305,8 @@ pub struct Recorded {
 #[derive(Debug)]
 pub struct RunDir {
     path: PathBuf,
+    /// Held locked while the run is open; unlocked when dropped.
+    _lock: File,
     queries: File,
     samples: File,
     rounds: File,
@@ -288,10 +317,12 @@ impl RunDir {
     ///
     /// A new run writes `config_toml` and the manifest first. An existing run is resumed only if
     /// its stored config equals `config_toml` (compared as TOML values) and its initial data has
-    /// the same fingerprint; otherwise the error names the first differing key.
+    /// the same fingerprint; otherwise the error names the first differing key. The run stays
+    /// locked against other processes until the returned `RunDir` is dropped.
     ///
     /// # Errors
-    /// [`RecordError`] for I/O failures, foreign or corrupt directories and mismatches.
+    /// [`RecordError`] for I/O failures, foreign or corrupt directories, mismatches, and
+    /// [`RecordError::InUse`] when another process has the run open.
     pub fn open(
         path: &Path,
         config_toml: &str,
@@ -302,6 +333,17 @@ impl RunDir {
             toml::from_str(config_toml).map_err(|e| RecordError::ConfigToml(e.to_string()))?;
         let manifest_path = path.join(MANIFEST);
         let fingerprint = format!("{data_fingerprint:016x}");
+        if path.exists() && !manifest_path.exists() {
+            let foreign = fs::read_dir(path)
+                .map_err(io("listing", path))?
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name() != CONFIG && e.file_name() != LOCK);
+            if foreign {
+                return Err(RecordError::NotARun(path.to_owned()));
+            }
+        }
+        fs::create_dir_all(path).map_err(io("creating", path))?;
+        let lock = lock_run(path)?;
         if manifest_path.exists() {
             let manifest: Manifest = read_json(&manifest_path)?;
             if manifest.format_version != FORMAT_VERSION {
@@ -337,16 +379,6 @@ impl RunDir {
                 });
             }
         } else {
-            if path.exists() {
-                let foreign = fs::read_dir(path)
-                    .map_err(io("listing", path))?
-                    .filter_map(|e| e.ok())
-                    .any(|e| e.file_name() != CONFIG);
-                if foreign {
-                    return Err(RecordError::NotARun(path.to_owned()));
-                }
-            }
-            fs::create_dir_all(path).map_err(io("creating", path))?;
             write_atomic(&path.join(CONFIG), config_toml.as_bytes())?;
             let manifest = Manifest {
                 format_version: FORMAT_VERSION,
@@ -363,6 +395,7 @@ impl RunDir {
         Ok((
             Self {
                 path: path.to_owned(),
+                _lock: lock,
                 queries,
                 samples,
                 rounds,
@@ -723,6 +756,21 @@ mod tests {
         timed.sort_unstable();
         listed.sort_unstable();
         assert_eq!(timed, listed);
+    }
+
+    #[test]
+    fn a_run_open_elsewhere_is_refused_until_it_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let (mut first, _) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        match RunDir::open(&path, "a = 1\n", 7, 3) {
+            Err(e @ RecordError::InUse(_)) => assert!(e.to_string().contains("in use")),
+            other => panic!("expected InUse, got {other:?}"),
+        }
+        first.append_query(&query(0)).unwrap();
+        drop(first);
+        let (_second, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert_eq!(rec.queries.len(), 1);
     }
 
     #[test]
