@@ -116,6 +116,9 @@ pub struct Sgpr {
     lb: Mat<f64>,
     /// `c = LB⁻¹ A r / σ`.
     c: Vec<f64>,
+    /// `L⁻ᵀ LB⁻ᵀ c`: the mean is `k*ᵀ` times this (kept for the mean's gradient, which every
+    /// step of the acquisition's optimisation asks for).
+    mean_weights: Mat<f64>,
     bound: f64,
     fit: Option<FitReport>,
 }
@@ -559,6 +562,9 @@ impl Sgpr {
         let y_scaler = Scaler::fit(&y_raw, 1);
         let ys = y_scaler.apply(&y_raw);
         let e = evaluate(kernel, &xs, &ys, d, &params, &z, false)?;
+        let mut mean_weights = col(&e.c);
+        solve_upper_t(&e.lb, &mut mean_weights);
+        solve_upper_t(&e.l, &mut mean_weights);
         Ok(Self {
             kernel,
             d,
@@ -571,6 +577,7 @@ impl Sgpr {
             l: e.l,
             lb: e.lb,
             c: e.c,
+            mean_weights,
             bound: e.bound,
             fit: None,
         })
@@ -881,9 +888,7 @@ impl Sgpr {
         };
         if with_grad {
             // mean = k*ᵀ w_m with w_m = L⁻ᵀ LB⁻ᵀ c; var = s² - k*ᵀ (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k*
-            let mut wm = col(&self.c);
-            solve_upper_t(&self.lb, &mut wm);
-            solve_upper_t(&self.l, &mut wm);
+            let wm = &self.mean_weights;
             // (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k* = L⁻ᵀ (t1 - LB⁻ᵀ t2)
             let mut tb = t2;
             solve_upper_t(&self.lb, &mut tb);
