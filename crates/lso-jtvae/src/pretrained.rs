@@ -88,7 +88,7 @@ impl Jtvae {
     }
 
     /// Molecules whose training examples are kept for the next retraining steps: those the
-    /// last retraining expected to draw at least twice, within a size budget (building the
+    /// last retraining expected to draw at least half a time, within a size budget (building the
     /// example of a large fused ring system takes seconds; the examples are the same either way).
     pub fn cached_training_examples(&self) -> usize {
         self.trees.len()

@@ -546,7 +546,8 @@ fn kept_training_examples_change_no_retraining() {
     retrain(&mut b, &[1.0, 0.2, 0.0], 8.0, 6);
     assert_eq!(a.cached_training_examples(), 2);
     assert_eq!(a.encode(&smiles), b.encode(&smiles));
-    // uniform weights over one epoch: no molecule is expected twice, none is kept
-    retrain(&mut a, &[1.0, 1.0, 1.0], 1.0, 7);
-    assert_eq!(a.cached_training_examples(), 0);
+    // one step of 4 draws: the first two molecules are expected a third of a draw each and
+    // are dropped; the third is kept
+    retrain(&mut a, &[1.0, 1.0, 10.0], 1.0, 7);
+    assert_eq!(a.cached_training_examples(), 1);
 }
