@@ -19,7 +19,12 @@ use lso_jtvae::{Jtvae, RetrainSettings, SHIPPED_MODEL};
 use lso_weighting::WeightingConfig;
 use rand::SeedableRng;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error>;
+
+/// A run's latest model directory, and its molecules with their values.
+type RunData = (PathBuf, Vec<String>, Vec<f64>);
+
+fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let steps: usize = args.get(1).map_or(Ok(10), |s| s.parse())?;
     let ieee = args.get(2).is_some_and(|a| a == "ieee");
@@ -80,10 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// The latest model checkpoint of a run, and its data: the ZINC molecules with their penalized
 /// logP, then the run's valid queries with their recorded values.
-fn run_data(
-    run: &Path,
-    zinc: &str,
-) -> Result<(PathBuf, Vec<String>, Vec<f64>), Box<dyn std::error::Error>> {
+fn run_data(run: &Path, zinc: &str) -> Result<RunData, Error> {
     let mut rounds: Vec<PathBuf> = std::fs::read_dir(run.join("models"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
