@@ -266,6 +266,32 @@ pub enum RecordError {
 
 type Result<T, E = RecordError> = std::result::Result<T, E>;
 
+/// The newest model checkpoint of the run directory `run` (`models/round-NNNNN/`, without
+/// opening or locking the run): its round and directory, `None` when it has none.
+///
+/// # Errors
+/// I/O failures.
+pub fn latest_checkpoint(run: &Path) -> Result<Option<(usize, PathBuf)>> {
+    let dir = run.join(MODELS);
+    if !dir.exists() {
+        return Ok(None);
+    }
+    let mut best = None;
+    for entry in fs::read_dir(&dir).map_err(io("listing", &dir))? {
+        let entry = entry.map_err(io("listing", &dir))?;
+        let name = entry.file_name();
+        if let Some(round) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("round-"))
+            .and_then(|n| n.parse::<usize>().ok())
+            && best.as_ref().is_none_or(|(b, _)| round > *b)
+        {
+            best = Some((round, entry.path()));
+        }
+    }
+    Ok(best)
+}
+
 /// Open `path/lock` and lock it exclusively without waiting.
 fn lock_run(path: &Path) -> Result<File> {
     let lock_path = path.join(LOCK);
@@ -464,29 +490,12 @@ impl RunDir {
         read_json(&path).map(Some)
     }
 
-    /// The newest model checkpoint: its round and directory.
+    /// The newest model checkpoint: its round and directory ([`latest_checkpoint`]).
     ///
     /// # Errors
     /// I/O failures.
     pub fn latest_checkpoint(&self) -> Result<Option<(usize, PathBuf)>> {
-        let dir = self.path.join(MODELS);
-        if !dir.exists() {
-            return Ok(None);
-        }
-        let mut best = None;
-        for entry in fs::read_dir(&dir).map_err(io("listing", &dir))? {
-            let entry = entry.map_err(io("listing", &dir))?;
-            let name = entry.file_name();
-            if let Some(round) = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("round-"))
-                .and_then(|n| n.parse::<usize>().ok())
-                && best.as_ref().is_none_or(|(b, _)| round > *b)
-            {
-                best = Some((round, entry.path()));
-            }
-        }
-        Ok(best)
+        latest_checkpoint(&self.path)
     }
 
     /// The directory where the model keeps the progress of `round`'s retraining until its

@@ -86,16 +86,7 @@ fn main() -> Result<(), Error> {
 /// The latest model checkpoint of a run, and its data: the ZINC molecules with their penalized
 /// logP, then the run's valid queries with their recorded values.
 fn run_data(run: &Path, zinc: &str) -> Result<RunData, Error> {
-    let mut rounds: Vec<PathBuf> = std::fs::read_dir(run.join("models"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("round-"))
-        })
-        .collect();
-    rounds.sort();
-    let dir = rounds.pop().ok_or("the run has no model checkpoint")?;
+    let (_, dir) = lso_core::latest_checkpoint(run)?.ok_or("the run has no model checkpoint")?;
     let (mut smiles, mut values) = (Vec::new(), Vec::new());
     for line in zinc.lines() {
         if let Ok(m) = lso_chem::Molecule::from_smiles(line) {
@@ -105,9 +96,9 @@ fn run_data(run: &Path, zinc: &str) -> Result<RunData, Error> {
     }
     let n_zinc = smiles.len();
     for line in std::fs::read_to_string(run.join("queries.jsonl"))?.lines() {
-        let q: serde_json::Value = serde_json::from_str(line)?;
-        if let (Some(item), Some(value)) = (q["item"].as_str(), q["value"].as_f64()) {
-            smiles.push(item.to_owned());
+        let q: lso_core::QueryRecord = serde_json::from_str(line)?;
+        if let (Some(item), Some(value)) = (q.item, q.value) {
+            smiles.push(item);
             values.push(value);
         }
     }
