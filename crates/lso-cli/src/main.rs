@@ -5,13 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use lso_core::{Observer, QueryRecord, RoundRecord};
 use lso_tasks::RunConfig;
 
 mod chem_jtvae;
 mod device_arg;
 mod malloc_tuning;
+mod progress;
 mod shapes_manifold;
 mod train_expr;
 mod train_jtvae;
@@ -203,11 +202,11 @@ fn optimise(config_path: &Path, out: &Path, device: &device_arg::DeviceArg) -> a
         .and_then(RunConfig::check)
         .with_context(|| format!("config {}", config_path.display()))?
         .with_device(device.device()?);
-    let mut progress = Progress::default();
+    let mut progress = progress::Progress::new();
     let summary = checked
         .execute(out, &mut progress)
         .with_context(|| format!("run in {}", out.display()))?;
-    progress.bar.finish_and_clear();
+    progress.finish();
     let best = summary
         .queries
         .iter()
@@ -230,132 +229,4 @@ fn optimise(config_path: &Path, out: &Path, device: &device_arg::DeviceArg) -> a
         );
     }
     Ok(())
-}
-
-/// Progress bar of queries done, with the best value so far.
-struct Progress {
-    bar: ProgressBar,
-    best: f64,
-    /// New queries in the current round.
-    new_queries: usize,
-}
-
-impl Progress {
-    /// The best value so far for the bar (`-` before the first valid query).
-    fn best_text(&self) -> String {
-        if self.best.is_finite() {
-            format!("{:.4}", self.best)
-        } else {
-            "-".to_owned()
-        }
-    }
-}
-
-impl Default for Progress {
-    fn default() -> Self {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} queries  {msg}",
-            )
-            .expect("valid template"),
-        );
-        Self {
-            bar,
-            best: f64::NEG_INFINITY,
-            new_queries: 0,
-        }
-    }
-}
-
-impl Observer for Progress {
-    fn on_start(&mut self, budget: usize, done: usize) {
-        self.bar.set_length(budget as u64);
-        self.bar.set_position(done as u64);
-    }
-
-    fn on_stage(&mut self, round: usize, stage: &str) {
-        self.bar
-            .set_message(format!("round {round}: {stage}; best {}", self.best_text()));
-    }
-
-    fn on_progress(&mut self, round: usize, stage: &str, done: usize, total: usize) {
-        self.bar.set_message(format!(
-            "round {round}: {stage} {done}/{total}; best {}",
-            self.best_text()
-        ));
-    }
-
-    fn on_query(&mut self, record: &QueryRecord, replayed: bool) {
-        if let Some(v) = record.value {
-            self.best = self.best.max(v);
-        }
-        if !replayed {
-            self.bar.inc(1);
-            self.new_queries += 1;
-        }
-        self.bar
-            .set_message(format!("round {}; best {}", record.round, self.best_text()));
-    }
-
-    fn on_replay_diverged(&mut self, query: usize, detail: &str) {
-        self.bar.suspend(|| {
-            eprintln!(
-                "resuming: query {query} replays differently ({detail}); the run continues \
-                 from the recorded query"
-            );
-        });
-    }
-
-    fn on_snapshot_restored(&mut self, round: usize, query: usize) {
-        self.bar.suspend(|| {
-            eprintln!(
-                "resuming: round {round} goes on at query {query} from the proposer's snapshot \
-                 (its recorded queries are not replayed)"
-            );
-        });
-    }
-
-    fn on_snapshot_unusable(&mut self, reason: &str) {
-        self.bar.suspend(|| {
-            eprintln!(
-                "resuming: the proposer's snapshot is not used ({reason}); the round is replayed \
-                 from its start"
-            );
-        });
-    }
-
-    fn on_round(&mut self, record: &RoundRecord) {
-        let line = format!(
-            "round {:>4}: {} queries, top1 {}, top10 {}, data {}",
-            record.round,
-            record.queries_done,
-            fmt(record.top1),
-            fmt(record.top10),
-            record.dataset_size
-        );
-        // the round's time split, from its record
-        let before = record.retrain_seconds + record.samples_seconds + record.encode_seconds;
-        let queries = record.seconds - before;
-        let mut stages: Vec<String> = [
-            ("retrain", record.retrain_seconds),
-            ("samples", record.samples_seconds),
-            ("encode", record.encode_seconds),
-        ]
-        .iter()
-        .filter(|(_, t)| *t >= 0.05)
-        .map(|(n, t)| format!("{n} {t:.1} s"))
-        .collect();
-        stages.push(format!(
-            "queries {queries:.1} s ({:.2} s per query)",
-            queries / self.new_queries.max(1) as f64
-        ));
-        let timing = format!("round {:>4} time: {}", record.round, stages.join(", "));
-        self.new_queries = 0;
-        self.bar.suspend(|| eprintln!("{line}\n{timing}"));
-    }
-}
-
-fn fmt(v: Option<f64>) -> String {
-    v.map_or("-".to_owned(), |v| format!("{v:.4}"))
 }

@@ -220,3 +220,44 @@ fn bad_configs_name_the_key_value_and_reason() {
     let out = run_to_end(&tmp.path().join("missing.toml"), &out_dir);
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
 }
+
+/// With stderr not a terminal (a log file, as `cargo xtask reproduce` gives it), the run writes
+/// its progress as timed lines: the start, every stage and every new query.
+#[test]
+fn a_run_logged_to_a_file_writes_its_progress_as_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("run.toml");
+    std::fs::write(&cfg, config(0, "1e-3")).unwrap();
+    let dir = tmp.path().join("run");
+    let out = run_to_end(&cfg, &dir);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    let timed: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix('[')?.split_once("] ").map(|(_, rest)| rest))
+        .collect();
+    assert_eq!(timed.first(), Some(&"starting: budget 48 queries"), "{log}");
+    for stage in ["retrain", "samples", "queries"] {
+        // 8 rounds of 6 queries, each retrained first
+        let n = timed
+            .iter()
+            .filter(|l| l.starts_with("round ") && l.ends_with(&format!(": {stage}")))
+            .count();
+        assert_eq!(n, 8, "stage {stage} in\n{log}");
+    }
+    let queries: Vec<&&str> = timed.iter().filter(|l| l.starts_with("query ")).collect();
+    assert_eq!(queries.len(), 48, "{log}");
+    assert!(queries[0].starts_with("query 0 (round 0): "), "{log}");
+    assert!(queries[47].starts_with("query 47 (round 7): "), "{log}");
+    assert!(queries.iter().all(|l| l.contains("; best ")), "{log}");
+
+    // resumed, the finished run says where it stands and evaluates nothing
+    let out = run_to_end(&cfg, &dir);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("] resuming: 48 of 48 queries recorded"),
+        "{log}"
+    );
+    assert!(!log.contains("] query "), "{log}");
+}
