@@ -27,8 +27,30 @@ pub(crate) struct Progress {
 /// Plain progress lines, timed from the start.
 struct LogLines {
     started: Instant,
-    /// When the last step-progress line was written.
-    last_progress: Option<Instant>,
+    /// When the last stage or step-progress line was written.
+    last_progress: Instant,
+}
+
+impl LogLines {
+    /// Write `line` with the time since the start.
+    fn line(&self, line: &str) {
+        let s = self.started.elapsed().as_secs();
+        eprintln!("[{:02}:{:02}:{:02}] {line}", s / 3600, s / 60 % 60, s % 60);
+    }
+
+    /// Write a stage's start; step progress is timed from it.
+    fn stage(&mut self, line: &str) {
+        self.line(line);
+        self.last_progress = Instant::now();
+    }
+
+    /// Write a stage's step progress, if it is the last step or a minute has passed since the
+    /// last such line.
+    fn progress(&mut self, line: &str, last_step: bool) {
+        if last_step || self.last_progress.elapsed() >= LOG_PROGRESS_EVERY {
+            self.stage(line);
+        }
+    }
 }
 
 impl Progress {
@@ -43,7 +65,7 @@ impl Progress {
         );
         let log = (!std::io::stderr().is_terminal()).then(|| LogLines {
             started: Instant::now(),
-            last_progress: None,
+            last_progress: Instant::now(),
         });
         Self {
             bar,
@@ -70,8 +92,7 @@ impl Progress {
     /// Write `line` with the time since the start, if progress goes to a log.
     fn log_line(&self, line: &str) {
         if let Some(log) = &self.log {
-            let s = log.started.elapsed().as_secs();
-            eprintln!("[{:02}:{:02}:{:02}] {line}", s / 3600, s / 60 % 60, s % 60);
+            log.line(line);
         }
     }
 }
@@ -90,9 +111,8 @@ impl Observer for Progress {
     fn on_stage(&mut self, round: usize, stage: &str) {
         self.bar
             .set_message(format!("round {round}: {stage}; best {}", self.best_text()));
-        self.log_line(&format!("round {round}: {stage}"));
         if let Some(log) = &mut self.log {
-            log.last_progress = Some(Instant::now());
+            log.stage(&format!("round {round}: {stage}"));
         }
     }
 
@@ -100,17 +120,8 @@ impl Observer for Progress {
         let line = format!("round {round}: {stage} {done}/{total}");
         self.bar
             .set_message(format!("{line}; best {}", self.best_text()));
-        let due = self.log.as_ref().is_some_and(|log| {
-            done == total
-                || log
-                    .last_progress
-                    .is_none_or(|t| t.elapsed() >= LOG_PROGRESS_EVERY)
-        });
-        if due {
-            self.log_line(&line);
-            if let Some(log) = &mut self.log {
-                log.last_progress = Some(Instant::now());
-            }
+        if let Some(log) = &mut self.log {
+            log.progress(&line, done == total);
         }
     }
 
