@@ -17,6 +17,7 @@ use rand_distr::StandardNormal;
 
 use crate::exact_gp::check_data;
 use crate::standardise::Scaler;
+use crate::vector_state::cleared;
 use crate::{Result, SurrogateError};
 
 /// How [`Dngo::fit`] trains.
@@ -73,16 +74,15 @@ impl BayesianLinear {
             });
         }
         let p = Mat::<f64>::from_fn(n, k, |i, j| phi[(i, j)]);
-        let ptp = p.transpose() * &p;
+        let ptp = cleared(p.transpose() * &p);
         let yv = Mat::<f64>::from_fn(n, 1, |i, _| y[i]);
-        let pty = p.transpose() * &yv;
-        let eig = ptp
-            .self_adjoint_eigen(Side::Lower)
+        let pty = cleared(p.transpose() * &yv);
+        let eig = cleared(ptp.self_adjoint_eigen(Side::Lower))
             .map_err(|_| SurrogateError::NotPositiveDefinite { jitter: 0.0 })?;
         let lam: Vec<f64> = (0..k).map(|i| eig.S()[i].max(0.0)).collect();
         let u = eig.U().to_owned();
         // uᵀ Φᵀ y
-        let uty = u.transpose() * &pty;
+        let uty = cleared(u.transpose() * &pty);
         let yy: f64 = y.iter().map(|v| v * v).sum();
         let var_y = y.iter().map(|v| v * v).sum::<f64>() / n as f64;
         let (mut alpha, mut beta) = (1.0, 1.0 / var_y.max(1e-12));

@@ -7,6 +7,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
 use crate::standardise::Scaler;
+use crate::vector_state::{clear_upper, cleared};
 use crate::{Kernel, Result, SurrogateError};
 
 /// Hyperparameters in the standardised space.
@@ -148,7 +149,9 @@ pub(crate) fn cholesky(mut k: Mat<f64>) -> Result<Mat<f64>> {
             k[(i, i)] += extra;
         }
         added = jitter * scale;
-        if let Ok(llt) = k.llt(Side::Lower) {
+        let llt = k.llt(Side::Lower);
+        clear_upper();
+        if let Ok(llt) = llt {
             return Ok(llt.L().to_owned());
         }
     }
@@ -415,6 +418,7 @@ impl ExactGp {
             v.as_mut(),
             faer::Par::Seq,
         );
+        clear_upper();
         let var_s = (signal - (0..n).map(|i| v[(i, 0)] * v[(i, 0)]).sum::<f64>()).max(0.0);
         let (ym, ysd) = (self.y_scaler.mean[0], self.y_scaler.scale[0]);
         let mut out = MeanVarGrad {
@@ -431,6 +435,7 @@ impl ExactGp {
                 w.as_mut(),
                 faer::Par::Seq,
             );
+            clear_upper();
             for k in 0..d {
                 let (mut gm, mut gv) = (0.0, 0.0);
                 for i in 0..n {
@@ -499,12 +504,14 @@ fn factor(
         a.as_mut(),
         faer::Par::Seq,
     );
+    clear_upper();
     let quad: f64 = (0..n).map(|i| a[(i, 0)] * a[(i, 0)]).sum();
     faer::linalg::triangular_solve::solve_upper_triangular_in_place(
         chol.transpose(),
         a.as_mut(),
         faer::Par::Seq,
     );
+    clear_upper();
     let alpha: Vec<f64> = (0..n).map(|i| a[(i, 0)]).collect();
     let log_det: f64 = (0..n).map(|i| chol[(i, i)].ln()).sum();
     let lml = -0.5 * quad - log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
@@ -517,7 +524,8 @@ fn factor(
             linv.as_mut(),
             faer::Par::Seq,
         );
-        let kinv = linv.transpose() * &linv;
+        clear_upper();
+        let kinv = cleared(linv.transpose() * &linv);
         grad = vec![0.0; d + 3];
         for i in 0..n {
             for j in 0..n {

@@ -24,6 +24,25 @@ impl Kernel {
         }
     }
 
+    /// [`Kernel::value`] and [`Kernel::radial`] together, from one exponential (the same
+    /// numbers as the two calls).
+    pub(crate) fn value_and_radial(self, r2: f64, signal: f64) -> (f64, f64) {
+        match self {
+            Self::SquaredExponential => {
+                let k = signal * (-0.5 * r2).exp();
+                (k, k)
+            }
+            Self::Matern52 => {
+                let r = r2.sqrt();
+                let e = (-SQRT5 * r).exp();
+                (
+                    signal * (1.0 + SQRT5 * r + 5.0 / 3.0 * r2) * e,
+                    signal * 5.0 / 3.0 * (1.0 + SQRT5 * r) * e,
+                )
+            }
+        }
+    }
+
     /// `g(r²)` such that `∂k/∂x_d = -g · (x_d - x'_d) / l_d²` and
     /// `∂k/∂log l_d = g · (x_d - x'_d)² / l_d²`.
     pub(crate) fn radial(self, r2: f64, signal: f64) -> f64 {
@@ -32,6 +51,30 @@ impl Kernel {
             Self::Matern52 => {
                 let r = r2.sqrt();
                 signal * 5.0 / 3.0 * (1.0 + SQRT5 * r) * (-SQRT5 * r).exp()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_and_radial_are_the_two_calls_to_the_bit() {
+        for kernel in [Kernel::SquaredExponential, Kernel::Matern52] {
+            for r2 in [0.0, 1e-12, 0.3, 1.0, 7.5, 42.0, 700.0] {
+                let (v, g) = kernel.value_and_radial(r2, 1.7);
+                assert_eq!(
+                    v.to_bits(),
+                    kernel.value(r2, 1.7).to_bits(),
+                    "{kernel:?} {r2}"
+                );
+                assert_eq!(
+                    g.to_bits(),
+                    kernel.radial(r2, 1.7).to_bits(),
+                    "{kernel:?} {r2}"
+                );
             }
         }
     }

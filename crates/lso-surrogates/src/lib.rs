@@ -22,6 +22,7 @@ mod exact_gp;
 mod kernel;
 mod sgpr;
 mod standardise;
+mod vector_state;
 
 pub use dngo::{BayesianLinear, Dngo, DngoConfig};
 pub use error::{Result, SurrogateError};

@@ -22,6 +22,7 @@ use rand_distr::StandardNormal;
 
 use crate::exact_gp::{check_data, cholesky};
 use crate::standardise::Scaler;
+use crate::vector_state::{clear_upper, cleared};
 use crate::{GpParams, Kernel, Result, SurrogateError, WarmStart};
 
 /// Jitter added to the diagonal of `Kuu` (gpflow's default).
@@ -119,6 +120,13 @@ pub struct Sgpr {
     /// `L⁻ᵀ LB⁻ᵀ c`: the mean is `k*ᵀ` times this (kept for the mean's gradient, which every
     /// step of the acquisition's optimisation asks for).
     mean_weights: Mat<f64>,
+    /// Squared lengthscales `l²` (from the parameters' logarithms).
+    sq_lengthscales: Vec<f64>,
+    /// `1 / l`.
+    inv_lengthscales: Vec<f64>,
+    /// The inducing inputs scaled by `1 / l`, with their squared norms: the fixed side of
+    /// every prediction's kernel vector.
+    inducing_scaled: ScaledRows,
     bound: f64,
     fit: Option<FitReport>,
 }
@@ -134,8 +142,60 @@ pub struct FitReport {
     pub reason: String,
 }
 
-/// Kernel matrix and radial factors between two sets of rows (squared distances through one
-/// matrix product of the lengthscale-scaled inputs).
+/// Rows divided by the lengthscales (`a` row-major with `d` columns, `inv = 1 / l`), and their
+/// squared norms: one side of [`cross_scaled`].
+#[derive(Debug, Clone)]
+struct ScaledRows {
+    rows: Mat<f64>,
+    norms: Vec<f64>,
+}
+
+impl ScaledRows {
+    fn new(a: &[f64], d: usize, inv: &[f64]) -> Self {
+        let n = a.len() / d;
+        let rows = Mat::<f64>::from_fn(n, d, |i, t| a[i * d + t] * inv[t]);
+        let norms = (0..n)
+            .map(|i| (0..d).map(|t| rows[(i, t)].powi(2)).sum())
+            .collect();
+        Self { rows, norms }
+    }
+}
+
+/// `1 / l` per coordinate, from the squared lengthscales `ls`.
+fn inverse_lengthscales(ls: &[f64]) -> Vec<f64> {
+    ls.iter().map(|l| 1.0 / l.sqrt()).collect()
+}
+
+/// Kernel matrix between two sets of rows (squared distances through one matrix product of
+/// the lengthscale-scaled inputs) and, with `radial`, the radial factors the gradients need.
+fn cross_scaled(
+    kernel: Kernel,
+    a: &ScaledRows,
+    b: &ScaledRows,
+    signal: f64,
+    radial: bool,
+) -> (Mat<f64>, Option<Mat<f64>>) {
+    let (na, nb) = (a.norms.len(), b.norms.len());
+    let ab = cleared(&a.rows * b.rows.transpose());
+    let mut k = Mat::<f64>::zeros(na, nb);
+    let mut g = radial.then(|| Mat::<f64>::zeros(na, nb));
+    for j in 0..nb {
+        for i in 0..na {
+            let r2 = (a.norms[i] + b.norms[j] - 2.0 * ab[(i, j)]).max(0.0);
+            match g.as_mut() {
+                Some(g) => {
+                    let (kv, gv) = kernel.value_and_radial(r2, signal);
+                    k[(i, j)] = kv;
+                    g[(i, j)] = gv;
+                }
+                None => k[(i, j)] = kernel.value(r2, signal),
+            }
+        }
+    }
+    (k, g)
+}
+
+/// [`cross_scaled`] from unscaled rows (row-major, `d` columns) and squared lengthscales.
 fn cross(
     kernel: Kernel,
     a: &[f64],
@@ -143,28 +203,16 @@ fn cross(
     d: usize,
     ls: &[f64],
     signal: f64,
-) -> (Mat<f64>, Mat<f64>) {
-    let (na, nb) = (a.len() / d, b.len() / d);
-    let inv: Vec<f64> = ls.iter().map(|l| 1.0 / l.sqrt()).collect();
-    let am = Mat::<f64>::from_fn(na, d, |i, t| a[i * d + t] * inv[t]);
-    let bm = Mat::<f64>::from_fn(nb, d, |j, t| b[j * d + t] * inv[t]);
-    let na2: Vec<f64> = (0..na)
-        .map(|i| (0..d).map(|t| am[(i, t)].powi(2)).sum())
-        .collect();
-    let nb2: Vec<f64> = (0..nb)
-        .map(|j| (0..d).map(|t| bm[(j, t)].powi(2)).sum())
-        .collect();
-    let ab = &am * bm.transpose();
-    let mut k = Mat::<f64>::zeros(na, nb);
-    let mut g = Mat::<f64>::zeros(na, nb);
-    for j in 0..nb {
-        for i in 0..na {
-            let r2 = (na2[i] + nb2[j] - 2.0 * ab[(i, j)]).max(0.0);
-            k[(i, j)] = kernel.value(r2, signal);
-            g[(i, j)] = kernel.radial(r2, signal);
-        }
-    }
-    (k, g)
+    radial: bool,
+) -> (Mat<f64>, Option<Mat<f64>>) {
+    let inv = inverse_lengthscales(ls);
+    cross_scaled(
+        kernel,
+        &ScaledRows::new(a, d, &inv),
+        &ScaledRows::new(b, d, &inv),
+        signal,
+        radial,
+    )
 }
 
 struct Eval {
@@ -186,6 +234,7 @@ fn par() -> Par {
 
 fn solve_lower(l: &Mat<f64>, b: &mut Mat<f64>) {
     faer::linalg::triangular_solve::solve_lower_triangular_in_place(l.as_ref(), b.as_mut(), par());
+    clear_upper();
 }
 
 fn solve_upper_t(l: &Mat<f64>, b: &mut Mat<f64>) {
@@ -194,6 +243,7 @@ fn solve_upper_t(l: &Mat<f64>, b: &mut Mat<f64>) {
         b.as_mut(),
         par(),
     );
+    clear_upper();
 }
 
 /// `A Aᵀ`, computing one triangle and mirroring it (half the work of the full product).
@@ -212,6 +262,7 @@ fn gram(a: &Mat<f64>) -> Mat<f64> {
         1.0,
         par(),
     );
+    clear_upper();
     for j in 0..m {
         for i in 0..j {
             g[(i, j)] = g[(j, i)];
@@ -224,7 +275,7 @@ fn gram(a: &Mat<f64>) -> Mat<f64> {
 fn inverse_from_factor(l: &Mat<f64>) -> Mat<f64> {
     let mut linv = Mat::<f64>::identity(l.nrows(), l.nrows());
     solve_lower(l, &mut linv);
-    linv.transpose() * &linv
+    cleared(linv.transpose() * &linv)
 }
 
 /// The bound and (optionally) its gradient with respect to
@@ -249,13 +300,14 @@ fn evaluate(
     let signal = params.log_signal_variance.exp();
     let noise = params.log_noise_variance.exp();
     let r: Vec<f64> = y.iter().map(|v| v - params.mean).collect();
-    let (kuu_plain, guu) = cross(kernel, z, z, d, &ls, signal);
+    // the radial factors only for the gradient: the posterior alone needs the kernel values
+    let (kuu_plain, guu) = cross(kernel, z, z, d, &ls, signal, with_grad);
     let mut kuu = kuu_plain.clone();
     for j in 0..m {
         kuu[(j, j)] += JITTER;
     }
-    let (kuf, guf) = cross(kernel, z, x, d, &ls, signal);
-    let l = cholesky(kuu)?;
+    let (kuf, guf) = cross(kernel, z, x, d, &ls, signal, with_grad);
+    let l = cleared(cholesky(kuu))?;
     // A = L⁻¹ Kuf / σ and A Aᵀ as gpflow forms them: with a nearly singular Kuu (large signal
     // variance against the fixed jitter), forming A Aᵀ as L⁻¹ (Kuf Kfu) L⁻ᵀ instead (one
     // O(n m²) product fewer) makes the bound too imprecise to optimise
@@ -264,12 +316,12 @@ fn evaluate(
     solve_lower(&l, &mut a);
     a *= faer::Scale(1.0 / sigma);
     let aat = gram(&a);
-    let ar = &a * col(&r);
+    let ar = cleared(&a * col(&r));
     let mut b = aat.clone();
     for j in 0..m {
         b[(j, j)] += 1.0;
     }
-    let lb = cholesky(b)?;
+    let lb = cleared(cholesky(b))?;
     // c = LB⁻¹ A r / σ
     let mut c = ar.clone();
     c *= faer::Scale(1.0 / sigma);
@@ -287,7 +339,7 @@ fn evaluate(
         - 0.5 * nf * signal / noise
         + 0.5 * tr_aat;
     let cvec: Vec<f64> = (0..m).map(|j| c[(j, 0)]).collect();
-    if !with_grad {
+    let (Some(guu), Some(guf)) = (guu, guf) else {
         return Ok(Eval {
             bound,
             grad: Vec::new(),
@@ -295,7 +347,7 @@ fn evaluate(
             lb,
             c: cvec,
         });
-    }
+    };
     // The gradient in the whitened space of L (no explicit inverse of Kuu or Σ, whose entries
     // explode when Kuu is nearly singular): with A = L⁻¹ Kuf / σ, B = I + A Aᵀ = LB LBᵀ and
     // e = LB⁻ᵀ c, the weight vector u = Σ⁻¹ Kuf r is σ² L⁻ᵀ e, and
@@ -307,7 +359,7 @@ fn evaluate(
     let b_inv = inverse_from_factor(&lb);
     let mut h = aat.clone();
     solve_lower(&lb, &mut h); // LB⁻¹ A Aᵀ
-    let hth = h.transpose() * &h; // A Aᵀ B⁻¹ A Aᵀ
+    let hth = cleared(h.transpose() * &h); // A Aᵀ B⁻¹ A Aᵀ
     let mut m_mat = Mat::<f64>::from_fn(m, m, |i, j| {
         -0.5 * (hth[(i, j)] + hth[(j, i)]) - e[(i, 0)] * e[(j, 0)]
     });
@@ -334,6 +386,7 @@ fn evaluate(
         1.0 / sigma,
         par(),
     );
+    clear_upper();
     for i in 0..n {
         for j in 0..m {
             w_uf[(j, i)] += s2 * le[(j, 0)] * r[i];
@@ -355,7 +408,7 @@ fn evaluate(
     let tr_binv_aat: f64 = (0..m)
         .map(|i| (0..m).map(|j| b_inv[(i, j)] * aat[(j, i)]).sum::<f64>())
         .sum();
-    let aat_e = &aat * &e;
+    let aat_e = cleared(&aat * &e);
     let e_aat_e: f64 = (0..m).map(|j| e[(j, 0)] * aat_e[(j, 0)]).sum();
     let ar_e: f64 = (0..m).map(|j| ar[(j, 0)] * e[(j, 0)]).sum();
     let dnoise = 0.5 * s2 * tr_binv_aat + 0.5 * s2 * e_aat_e - 0.5 * nf * s2 + 0.5 * s2 * s2 * rr
@@ -364,7 +417,7 @@ fn evaluate(
         - 0.5 * s2 * tr_aat;
     grad[d + 1] = noise * dnoise;
     // mean: ∂F/∂r = -σ⁻² r + σ⁻¹ Aᵀ e
-    let at_e = a.transpose() * &e;
+    let at_e = cleared(a.transpose() * &e);
     grad[d + 2] = -(0..n)
         .map(|i| -s2 * r[i] + at_e[(i, 0)] / sigma)
         .sum::<f64>();
@@ -373,8 +426,8 @@ fn evaluate(
     let muu = Mat::<f64>::from_fn(m, m, |j, k| w_uu[(j, k)] * guu[(j, k)]);
     let xm = Mat::<f64>::from_fn(n, d, |i, t| x[i * d + t]);
     let zm = Mat::<f64>::from_fn(m, d, |j, t| z[j * d + t]);
-    let mx = &muf * &xm; // m x d
-    let mz = &muu * &zm; // m x d
+    let mx = cleared(&muf * &xm); // m x d
+    let mz = cleared(&muu * &zm); // m x d
     let row_uf: Vec<f64> = (0..m).map(|j| (0..n).map(|i| muf[(j, i)]).sum()).collect();
     let col_uf: Vec<f64> = (0..n).map(|i| (0..m).map(|j| muf[(j, i)]).sum()).collect();
     let row_uu: Vec<f64> = (0..m).map(|j| (0..m).map(|k| muu[(j, k)]).sum()).collect();
@@ -565,6 +618,13 @@ impl Sgpr {
         let mut mean_weights = col(&e.c);
         solve_upper_t(&e.lb, &mut mean_weights);
         solve_upper_t(&e.l, &mut mean_weights);
+        let sq_lengthscales: Vec<f64> = params
+            .log_lengthscales
+            .iter()
+            .map(|l| (2.0 * l).exp())
+            .collect();
+        let inv_lengthscales = inverse_lengthscales(&sq_lengthscales);
+        let inducing_scaled = ScaledRows::new(&z, d, &inv_lengthscales);
         Ok(Self {
             kernel,
             d,
@@ -578,6 +638,9 @@ impl Sgpr {
             lb: e.lb,
             c: e.c,
             mean_weights,
+            sq_lengthscales,
+            inv_lengthscales,
+            inducing_scaled,
             bound: e.bound,
             fit: None,
         })
@@ -863,14 +926,15 @@ impl Sgpr {
             .zip(&self.x_scaler.scale)
             .map(|((v, mu), s)| (v - mu) / s)
             .collect();
-        let ls: Vec<f64> = self
-            .params
-            .log_lengthscales
-            .iter()
-            .map(|l| (2.0 * l).exp())
-            .collect();
+        let ls = &self.sq_lengthscales;
         let signal = self.params.log_signal_variance.exp();
-        let (ks, gs) = cross(self.kernel, &self.z, &xs, d, &ls, signal);
+        let (ks, gs) = cross_scaled(
+            self.kernel,
+            &self.inducing_scaled,
+            &ScaledRows::new(&xs, d, &self.inv_lengthscales),
+            signal,
+            with_grad,
+        );
         let mut t1 = ks;
         solve_lower(&self.l, &mut t1);
         let mut t2 = t1.clone();
@@ -886,7 +950,7 @@ impl Sgpr {
             mean_grad: vec![0.0; d],
             var_grad: vec![0.0; d],
         };
-        if with_grad {
+        if let Some(gs) = gs {
             // mean = k*ᵀ w_m with w_m = L⁻ᵀ LB⁻ᵀ c; var = s² - k*ᵀ (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k*
             let wm = &self.mean_weights;
             // (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k* = L⁻ᵀ (t1 - LB⁻ᵀ t2)
