@@ -98,11 +98,20 @@ impl Progress {
 }
 
 impl Observer for Progress {
-    fn on_start(&mut self, budget: usize, done: usize) {
+    fn on_start(&mut self, budget: usize, recorded: &[QueryRecord]) {
+        let done = recorded.len();
+        // the best of the whole run, not only of the queries this process replays or makes
+        self.best = recorded
+            .iter()
+            .filter_map(|r| r.value)
+            .fold(f64::NEG_INFINITY, f64::max);
         self.bar.set_length(budget as u64);
         self.bar.set_position(done as u64);
         if done > 0 {
-            self.log_line(&format!("resuming: {done} of {budget} queries recorded"));
+            self.log_line(&format!(
+                "resuming: {done} of {budget} queries recorded; best {}",
+                self.best_text()
+            ));
         } else {
             self.log_line(&format!("starting: budget {budget} queries"));
         }

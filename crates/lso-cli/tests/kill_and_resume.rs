@@ -250,13 +250,18 @@ fn a_run_logged_to_a_file_writes_its_progress_as_lines() {
     assert!(queries[0].starts_with("query 0 (round 0): "), "{log}");
     assert!(queries[47].starts_with("query 47 (round 7): "), "{log}");
     assert!(queries.iter().all(|l| l.contains("; best ")), "{log}");
+    let best = queries[47].rsplit_once("; best ").unwrap().1.to_owned();
+    assert_ne!(best, "-", "{log}");
 
-    // resumed, the finished run says where it stands and evaluates nothing
+    // resumed, the finished run says where it stands (with the best of the whole record, not
+    // of this process's queries) and evaluates nothing
     let out = run_to_end(&cfg, &dir);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{log}");
     assert!(
-        log.contains("] resuming: 48 of 48 queries recorded"),
+        log.contains(&format!(
+            "] resuming: 48 of 48 queries recorded; best {best}\n"
+        )),
         "{log}"
     );
     assert!(!log.contains("] query "), "{log}");

@@ -4,9 +4,10 @@ use crate::{QueryRecord, RoundRecord};
 
 /// Watches a run: progress bars, logging. Every method has an empty default.
 pub trait Observer {
-    /// The run starts (or resumes) with `done` of `budget` queries already recorded.
-    fn on_start(&mut self, budget: usize, done: usize) {
-        let _ = (budget, done);
+    /// The run starts (or resumes) with the queries of `recorded` (in order) of its `budget`
+    /// already recorded.
+    fn on_start(&mut self, budget: usize, recorded: &[QueryRecord]) {
+        let _ = (budget, recorded);
     }
     /// A stage of a round begins (`"retrain"`, `"samples"`, `"encode"`, `"queries"`).
     fn on_stage(&mut self, round: usize, stage: &str) {

@@ -105,7 +105,7 @@ where
         let (mut run_dir, recorded) = RunDir::open(dir, config_toml, fingerprint, self.data.len())?;
         let start_round = self.check_recorded(&run_dir, &recorded)?;
         let resumed_at = recorded.queries.len();
-        observer.on_start(self.settings.config().budget, resumed_at);
+        observer.on_start(self.settings.config().budget, &recorded.queries);
 
         // The latest checkpoint holds the model of its round; the retrainings of later finished
         // rounds (their checkpoints lost, e.g. a run directory restored from its records alone)
