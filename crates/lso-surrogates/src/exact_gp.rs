@@ -407,8 +407,7 @@ impl ExactGp {
         for i in 0..n {
             let xi = &self.x[i * d..(i + 1) * d];
             let r2: f64 = (0..d).map(|k| (zs[k] - xi[k]).powi(2) / ls[k]).sum();
-            kstar[(i, 0)] = self.kernel.value(r2, signal);
-            radial[i] = self.kernel.radial(r2, signal);
+            (kstar[(i, 0)], radial[i]) = self.kernel.value_and_radial(r2, signal);
         }
         let mean_s = self.params.mean + (0..n).map(|i| kstar[(i, 0)] * self.alpha[i]).sum::<f64>();
         // v = L⁻¹ k*, var = s² - vᵀv
@@ -531,8 +530,8 @@ fn factor(
             for j in 0..n {
                 let w = alpha[i] * alpha[j] - kinv[(i, j)];
                 let rr = r2(i, j);
-                grad[d] += 0.5 * w * kernel.value(rr, signal);
-                let g = kernel.radial(rr, signal);
+                let (v, g) = kernel.value_and_radial(rr, signal);
+                grad[d] += 0.5 * w * v;
                 for k in 0..d {
                     let diff = x[i * d + k] - x[j * d + k];
                     grad[k] += 0.5 * w * g * diff * diff / ls[k];

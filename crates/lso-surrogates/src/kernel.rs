@@ -24,8 +24,8 @@ impl Kernel {
         }
     }
 
-    /// [`Kernel::value`] and [`Kernel::radial`] together, from one exponential (the same
-    /// numbers as the two calls).
+    /// [`Kernel::value`] and the radial factor `g(r²)` (defined on `radial`) together, from one
+    /// exponential (the same numbers as computing them apart).
     pub(crate) fn value_and_radial(self, r2: f64, signal: f64) -> (f64, f64) {
         match self {
             Self::SquaredExponential => {
@@ -45,6 +45,9 @@ impl Kernel {
 
     /// `g(r²)` such that `∂k/∂x_d = -g · (x_d - x'_d) / l_d²` and
     /// `∂k/∂log l_d = g · (x_d - x'_d)² / l_d²`.
+    /// (The code computes it with the value, by [`Kernel::value_and_radial`]; this form is the
+    /// reference its test checks.)
+    #[cfg(test)]
     pub(crate) fn radial(self, r2: f64, signal: f64) -> f64 {
         match self {
             Self::SquaredExponential => signal * (-0.5 * r2).exp(),
