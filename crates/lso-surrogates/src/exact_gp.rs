@@ -10,6 +10,18 @@ use crate::standardise::Scaler;
 use crate::vector_state::{clear_upper, cleared};
 use crate::{Kernel, Result, SurrogateError};
 
+/// Solve `L x = b` in place (`L` lower triangular), then clear the vector state.
+pub(crate) fn solve_lower(l: &Mat<f64>, b: &mut Mat<f64>, par: faer::Par) {
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(l.as_ref(), b.as_mut(), par);
+    clear_upper();
+}
+
+/// Solve `Lᵀ x = b` in place (`L` lower triangular), then clear the vector state.
+pub(crate) fn solve_upper_t(l: &Mat<f64>, b: &mut Mat<f64>, par: faer::Par) {
+    faer::linalg::triangular_solve::solve_upper_triangular_in_place(l.transpose(), b.as_mut(), par);
+    clear_upper();
+}
+
 /// Hyperparameters in the standardised space.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GpParams {
@@ -412,12 +424,7 @@ impl ExactGp {
         let mean_s = self.params.mean + (0..n).map(|i| kstar[(i, 0)] * self.alpha[i]).sum::<f64>();
         // v = L⁻¹ k*, var = s² - vᵀv
         let mut v = kstar.clone();
-        faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-            self.chol.as_ref(),
-            v.as_mut(),
-            faer::Par::Seq,
-        );
-        clear_upper();
+        solve_lower(&self.chol, &mut v, faer::Par::Seq);
         let var_s = (signal - (0..n).map(|i| v[(i, 0)] * v[(i, 0)]).sum::<f64>()).max(0.0);
         let (ym, ysd) = (self.y_scaler.mean[0], self.y_scaler.scale[0]);
         let mut out = MeanVarGrad {
@@ -429,12 +436,7 @@ impl ExactGp {
         if with_grad {
             // w = L⁻ᵀ v = K⁻¹ k*
             let mut w = v;
-            faer::linalg::triangular_solve::solve_upper_triangular_in_place(
-                self.chol.transpose(),
-                w.as_mut(),
-                faer::Par::Seq,
-            );
-            clear_upper();
+            solve_upper_t(&self.chol, &mut w, faer::Par::Seq);
             for k in 0..d {
                 let (mut gm, mut gv) = (0.0, 0.0);
                 for i in 0..n {
@@ -498,19 +500,9 @@ fn factor(
     let chol = cholesky(k)?;
     let resid: Vec<f64> = y.iter().map(|v| v - params.mean).collect();
     let mut a = Mat::<f64>::from_fn(n, 1, |i, _| resid[i]);
-    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-        chol.as_ref(),
-        a.as_mut(),
-        faer::Par::Seq,
-    );
-    clear_upper();
+    solve_lower(&chol, &mut a, faer::Par::Seq);
     let quad: f64 = (0..n).map(|i| a[(i, 0)] * a[(i, 0)]).sum();
-    faer::linalg::triangular_solve::solve_upper_triangular_in_place(
-        chol.transpose(),
-        a.as_mut(),
-        faer::Par::Seq,
-    );
-    clear_upper();
+    solve_upper_t(&chol, &mut a, faer::Par::Seq);
     let alpha: Vec<f64> = (0..n).map(|i| a[(i, 0)]).collect();
     let log_det: f64 = (0..n).map(|i| chol[(i, i)].ln()).sum();
     let lml = -0.5 * quad - log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
@@ -518,12 +510,7 @@ fn factor(
     if with_grad {
         // K⁻¹ from the factor: L⁻¹ then (L⁻¹)ᵀ L⁻¹
         let mut linv = Mat::<f64>::identity(n, n);
-        faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-            chol.as_ref(),
-            linv.as_mut(),
-            faer::Par::Seq,
-        );
-        clear_upper();
+        solve_lower(&chol, &mut linv, faer::Par::Seq);
         let kinv = cleared(linv.transpose() * &linv);
         grad = vec![0.0; d + 3];
         for i in 0..n {

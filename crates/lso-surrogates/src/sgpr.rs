@@ -20,7 +20,7 @@ use rand::Rng;
 use rand::seq::index::sample;
 use rand_distr::StandardNormal;
 
-use crate::exact_gp::{check_data, cholesky};
+use crate::exact_gp::{check_data, cholesky, solve_lower, solve_upper_t};
 use crate::standardise::Scaler;
 use crate::vector_state::{clear_upper, cleared};
 use crate::{GpParams, Kernel, Result, SurrogateError, WarmStart};
@@ -232,20 +232,6 @@ fn par() -> Par {
     faer::get_global_parallelism()
 }
 
-fn solve_lower(l: &Mat<f64>, b: &mut Mat<f64>) {
-    faer::linalg::triangular_solve::solve_lower_triangular_in_place(l.as_ref(), b.as_mut(), par());
-    clear_upper();
-}
-
-fn solve_upper_t(l: &Mat<f64>, b: &mut Mat<f64>) {
-    faer::linalg::triangular_solve::solve_upper_triangular_in_place(
-        l.transpose(),
-        b.as_mut(),
-        par(),
-    );
-    clear_upper();
-}
-
 /// `A Aᵀ`, computing one triangle and mirroring it (half the work of the full product).
 fn gram(a: &Mat<f64>) -> Mat<f64> {
     use faer::linalg::matmul::triangular::{BlockStructure, matmul};
@@ -274,7 +260,7 @@ fn gram(a: &Mat<f64>) -> Mat<f64> {
 /// Inverse of `L Lᵀ` from its factor.
 fn inverse_from_factor(l: &Mat<f64>) -> Mat<f64> {
     let mut linv = Mat::<f64>::identity(l.nrows(), l.nrows());
-    solve_lower(l, &mut linv);
+    solve_lower(l, &mut linv, par());
     cleared(linv.transpose() * &linv)
 }
 
@@ -313,7 +299,7 @@ fn evaluate(
     // O(n m²) product fewer) makes the bound too imprecise to optimise
     let sigma = noise.sqrt();
     let mut a = kuf.clone();
-    solve_lower(&l, &mut a);
+    solve_lower(&l, &mut a, par());
     a *= faer::Scale(1.0 / sigma);
     let aat = gram(&a);
     let ar = cleared(&a * col(&r));
@@ -325,7 +311,7 @@ fn evaluate(
     // c = LB⁻¹ A r / σ
     let mut c = ar.clone();
     c *= faer::Scale(1.0 / sigma);
-    solve_lower(&lb, &mut c);
+    solve_lower(&lb, &mut c, par());
     let rr: f64 = r.iter().map(|v| v * v).sum();
     let cc: f64 = (0..m).map(|j| c[(j, 0)].powi(2)).sum();
     let tr_aat: f64 = (0..m).map(|j| aat[(j, j)]).sum();
@@ -355,18 +341,18 @@ fn evaluate(
     //   ∂F/∂Kuf = L⁻ᵀ Q,          Q = σ⁻¹ (I - B⁻¹ - e eᵀ) A + σ⁻² e rᵀ
     let s2 = 1.0 / noise;
     let mut e = c.clone();
-    solve_upper_t(&lb, &mut e);
+    solve_upper_t(&lb, &mut e, par());
     let b_inv = inverse_from_factor(&lb);
     let mut h = aat.clone();
-    solve_lower(&lb, &mut h); // LB⁻¹ A Aᵀ
+    solve_lower(&lb, &mut h, par()); // LB⁻¹ A Aᵀ
     let hth = cleared(h.transpose() * &h); // A Aᵀ B⁻¹ A Aᵀ
     let mut m_mat = Mat::<f64>::from_fn(m, m, |i, j| {
         -0.5 * (hth[(i, j)] + hth[(j, i)]) - e[(i, 0)] * e[(j, 0)]
     });
     // W_uu = ½ L⁻ᵀ M L⁻¹
-    solve_upper_t(&l, &mut m_mat); // L⁻ᵀ M
+    solve_upper_t(&l, &mut m_mat, par()); // L⁻ᵀ M
     let mut w_uu = m_mat.transpose().to_owned();
-    solve_upper_t(&l, &mut w_uu); // L⁻ᵀ (L⁻ᵀ M)ᵀ = L⁻ᵀ M L⁻¹
+    solve_upper_t(&l, &mut w_uu, par()); // L⁻ᵀ (L⁻ᵀ M)ᵀ = L⁻ᵀ M L⁻¹
     let w_uu = Mat::<f64>::from_fn(m, m, |i, j| 0.25 * (w_uu[(i, j)] + w_uu[(j, i)]));
     // W_uf = L⁻ᵀ Q
     // as (L⁻ᵀ N) A / σ + σ⁻² (L⁻ᵀ e) rᵀ: the solve on the m x m factor, not on the m x n product
@@ -374,9 +360,9 @@ fn evaluate(
         let id = if i == j { 1.0 } else { 0.0 };
         id - b_inv[(i, j)] - e[(i, 0)] * e[(j, 0)]
     });
-    solve_upper_t(&l, &mut n_mat);
+    solve_upper_t(&l, &mut n_mat, par());
     let mut le = e.clone();
-    solve_upper_t(&l, &mut le);
+    solve_upper_t(&l, &mut le, par());
     let mut w_uf = Mat::<f64>::zeros(m, n);
     faer::linalg::matmul::matmul(
         w_uf.as_mut(),
@@ -616,8 +602,8 @@ impl Sgpr {
         let ys = y_scaler.apply(&y_raw);
         let e = evaluate(kernel, &xs, &ys, d, &params, &z, false)?;
         let mut mean_weights = col(&e.c);
-        solve_upper_t(&e.lb, &mut mean_weights);
-        solve_upper_t(&e.l, &mut mean_weights);
+        solve_upper_t(&e.lb, &mut mean_weights, par());
+        solve_upper_t(&e.l, &mut mean_weights, par());
         let sq_lengthscales: Vec<f64> = params
             .log_lengthscales
             .iter()
@@ -936,9 +922,9 @@ impl Sgpr {
             with_grad,
         );
         let mut t1 = ks;
-        solve_lower(&self.l, &mut t1);
+        solve_lower(&self.l, &mut t1, par());
         let mut t2 = t1.clone();
-        solve_lower(&self.lb, &mut t2);
+        solve_lower(&self.lb, &mut t2, par());
         let mean_s = self.params.mean + (0..m).map(|j| t2[(j, 0)] * self.c[j]).sum::<f64>();
         let var_s = (signal - (0..m).map(|j| t1[(j, 0)].powi(2)).sum::<f64>()
             + (0..m).map(|j| t2[(j, 0)].powi(2)).sum::<f64>())
@@ -955,9 +941,9 @@ impl Sgpr {
             let wm = &self.mean_weights;
             // (Kuu⁻¹ - L⁻ᵀ B⁻¹ L⁻¹) k* = L⁻ᵀ (t1 - LB⁻ᵀ t2)
             let mut tb = t2;
-            solve_upper_t(&self.lb, &mut tb);
+            solve_upper_t(&self.lb, &mut tb, par());
             let mut wv = Mat::<f64>::from_fn(m, 1, |j, _| t1[(j, 0)] - tb[(j, 0)]);
-            solve_upper_t(&self.l, &mut wv);
+            solve_upper_t(&self.l, &mut wv, par());
             for t in 0..d {
                 let (mut gm, mut gv) = (0.0, 0.0);
                 for j in 0..m {
