@@ -532,7 +532,8 @@ pub fn write(
     if !absent.is_empty() {
         writeln!(
             md,
-            "\nThe paper's other settings, not in this report (not chosen with `--settings`): {}.",
+            "\nThe paper's other settings, with no run in `{}` yet: {}.",
+            out.display(),
             absent.join(", ")
         )?;
     }

@@ -5,7 +5,8 @@
 //! Each run is `lso run` on a config derived from `configs/<task>.toml` (weighting, retraining
 //! period, seed, budget; the baselines switch to prior sampling) in `<out>/<setting>/seed<N>/`;
 //! running the command again resumes every unfinished run and never re-evaluates a recorded
-//! query. The expression task first pretrains any missing grammar VAE it needs
+//! query. The report covers the chosen runs and every other recorded run of the paper's
+//! settings in the same directory, so resuming one seed reports them all. The expression task first pretrains any missing grammar VAE it needs
 //! (`pretrain/expr/k_<k>/model`, one per rank-weighting k, resumable).
 
 use std::path::{Path, PathBuf};
@@ -392,7 +393,43 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         task.name(),
         if args.quick { "-quick" } else { "" }
     ));
-    report::write(task, &out, &jobs, &docs, args.quick)
+    report::write(
+        task,
+        &out,
+        &report_jobs(&all, &jobs, &out),
+        &docs,
+        args.quick,
+    )
+}
+
+/// The runs a report covers: the chosen ones (those not started are said so), and every other
+/// run of the paper's settings with a record in `out`, so that resuming one seed
+/// (`--seeds 4`) or one setting rewrites the report of all of them, not of that one alone.
+fn report_jobs(all: &[Setting], chosen: &[(Setting, u64)], out: &Path) -> Vec<(Setting, u64)> {
+    let mut jobs = Vec::new();
+    for setting in all {
+        let mut seeds: Vec<u64> = chosen
+            .iter()
+            .filter(|(s, _)| s.name == setting.name)
+            .map(|(_, seed)| *seed)
+            .collect();
+        if let Ok(entries) = std::fs::read_dir(out.join(&setting.name)) {
+            for entry in entries.flatten() {
+                let recorded = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("seed"))
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .filter(|_| entry.path().join("queries.jsonl").is_file());
+                if let Some(seed) = recorded.filter(|seed| !seeds.contains(seed)) {
+                    seeds.push(seed);
+                }
+            }
+        }
+        seeds.sort_unstable();
+        jobs.extend(seeds.into_iter().map(|seed| (setting.clone(), seed)));
+    }
+    jobs
 }
 
 /// Where a task's runs go by default. A chemistry run costs hours and an expression run half an
@@ -453,6 +490,46 @@ fn run_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_covers_the_chosen_runs_and_every_recorded_one() {
+        let out = std::env::temp_dir().join(format!("lso-report-jobs-{}", std::process::id()));
+        let all = all_settings(Task::Chem);
+        let recorded = [
+            ("k_1e-3/r_50", 2),
+            ("k_1e-3/r_50", 5),
+            ("k_inf/r_1000000", 1),
+        ];
+        for (name, seed) in recorded {
+            let dir = run_dir(&out, name, seed);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("queries.jsonl"), "").unwrap();
+        }
+        // a run directory without a record, and a run's config and log beside the directories
+        std::fs::create_dir_all(run_dir(&out, "k_1e-3/r_50", 3)).unwrap();
+        std::fs::write(out.join("k_1e-3/r_50/seed2.toml"), "").unwrap();
+        std::fs::write(out.join("k_1e-3/r_50/seed2.log"), "").unwrap();
+        let chosen: Vec<(Setting, u64)> = [4, 2]
+            .into_iter()
+            .map(|seed| (all[0].clone(), seed))
+            .collect();
+        let jobs: Vec<(String, u64)> = report_jobs(&all, &chosen, &out)
+            .into_iter()
+            .map(|(s, seed)| (s.name, seed))
+            .collect();
+        std::fs::remove_dir_all(&out).unwrap();
+        let expected = [
+            ("k_1e-3/r_50", 2),
+            ("k_1e-3/r_50", 4),
+            ("k_1e-3/r_50", 5),
+            ("k_inf/r_1000000", 1),
+        ];
+        assert_eq!(
+            jobs,
+            expected.map(|(n, s)| (n.to_owned(), s)).to_vec(),
+            "sorted by the paper's settings, then seed; each once"
+        );
+    }
 
     #[test]
     fn configs_of_every_setting_parse_and_check() {
