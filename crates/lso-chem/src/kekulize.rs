@@ -49,7 +49,9 @@ pub(crate) fn kekulize(mol: &mut Molecule, total_valence: &[u32]) -> Result<(), 
     let mut partner: Vec<Option<usize>> = vec![None; mol.n_atoms()];
     let mut steps = 0;
     let todo: Vec<usize> = (0..mol.n_atoms()).filter(|&i| needs[i]).collect();
-    if !match_all(&todo, &options, &mut partner, &mut steps) {
+    let matched = match_all(&todo, &options, &mut partner, &mut steps);
+    crate::work::add(steps);
+    if !matched {
         let left: Vec<String> = todo.iter().map(|i| i.to_string()).collect();
         return Err(SanitizeError::Kekulize {
             atoms: left.join(" "),

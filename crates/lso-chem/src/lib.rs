@@ -22,6 +22,7 @@ mod smiles_parse;
 mod smiles_write;
 mod stereo;
 mod valence;
+mod work;
 
 pub use crippen::crippen_logp;
 pub use cycle::{cycle_basis, cycle_penalty};
@@ -34,3 +35,4 @@ pub use sanitize::SanitizeError;
 pub use smiles_parse::{ParseError, parse_smiles};
 pub use smiles_write::canonical_ranks;
 pub use stereo::count_stereocentres;
+pub use work::thread_work;

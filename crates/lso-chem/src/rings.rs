@@ -29,6 +29,7 @@ pub(crate) struct Rings {
 /// Find the rings of `mol`.
 pub(crate) fn find_rings(mol: &Molecule) -> Rings {
     let n = mol.n_atoms();
+    crate::work::add(n);
     let ring_bond = ring_bonds(mol);
     let mut seen = vec![false; n];
     let mut out = Rings::default();
@@ -208,6 +209,7 @@ fn simple_cycles(
                     if path[1] < path[path.len() - 1] {
                         cycles.push(path.clone());
                         if cycles.len() > MAX_CYCLES {
+                            crate::work::add(steps);
                             return None;
                         }
                     }
@@ -218,6 +220,7 @@ fn simple_cycles(
                 }
                 steps += 1;
                 if steps > MAX_PATH_STEPS {
+                    crate::work::add(steps);
                     return None;
                 }
                 on_path[nb] = true;
@@ -231,6 +234,7 @@ fn simple_cycles(
             }
         }
     }
+    crate::work::add(steps);
     Some(cycles)
 }
 
@@ -288,6 +292,7 @@ fn horton_sssr(
             }
         }
     }
+    crate::work::add(candidates.len());
     candidates.sort_by_key(Vec::len);
     let mut basis = Basis::default();
     let mut out = Vec::new();

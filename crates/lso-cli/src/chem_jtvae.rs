@@ -3,12 +3,11 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use lso_jtvae::{DecodeOptions, DecodeOutcome, Jtvae, SHIPPED_MODEL};
+use lso_jtvae::{DEFAULT_WORK_LIMIT, DecodeOptions, DecodeOutcome, Jtvae, SHIPPED_MODEL};
 
 /// The repository root, where the shipped model lies (two levels above this crate).
 const REPO_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
@@ -33,9 +32,10 @@ pub struct DecodeArgs {
     /// Sample stop decisions, labels and attachments instead of taking the most likely.
     #[arg(long)]
     stochastic: bool,
-    /// Seconds allowed per molecule before it is reported as a failure.
-    #[arg(long, default_value_t = 20.0)]
-    time_limit: f64,
+    /// Work allowed per molecule before it is reported as a failure, in units of sanitisation
+    /// work (a count, not a clock: the same outcome on any machine).
+    #[arg(long, default_value_t = DEFAULT_WORK_LIMIT)]
+    work_limit: u64,
     /// Seed of stochastic decoding.
     #[arg(long, default_value_t = 0)]
     decode_seed: u64,
@@ -43,14 +43,10 @@ pub struct DecodeArgs {
 
 impl DecodeArgs {
     fn options(&self) -> anyhow::Result<DecodeOptions> {
-        anyhow::ensure!(
-            self.time_limit.is_finite() && self.time_limit > 0.0,
-            "--time-limit must be a positive number of seconds, got {}",
-            self.time_limit
-        );
+        anyhow::ensure!(self.work_limit > 0, "--work-limit must be positive, got 0");
         Ok(DecodeOptions {
             stochastic: self.stochastic,
-            time_limit: Duration::from_secs_f64(self.time_limit),
+            work_limit: self.work_limit,
             seed: self.decode_seed,
         })
     }
@@ -81,7 +77,8 @@ pub struct Decode {
     /// whitespace-separated numbers.
     #[arg(long)]
     input: PathBuf,
-    /// TSV: `smiles valid error`, one row per latent row.
+    /// TSV: `smiles valid work seconds error`, one row per latent row (`work` in the units of
+    /// `--work-limit`).
     #[arg(long)]
     output: PathBuf,
 }
@@ -99,7 +96,7 @@ pub struct Sample {
     /// Seed of the latent draws.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// TSV: `smiles valid error`.
+    /// TSV: `smiles valid work seconds error`, as `lso chem decode` writes.
     #[arg(long)]
     output: PathBuf,
     /// Training molecules (one SMILES per line): also report how many unique valid samples are
@@ -168,16 +165,18 @@ fn summary(outcomes: &[DecodeOutcome]) -> String {
     let valid = outcomes.iter().filter(|o| o.smiles.is_ok()).count();
     let mut secs: Vec<f64> = outcomes.iter().map(|o| o.elapsed.as_secs_f64()).collect();
     secs.sort_by(f64::total_cmp);
-    let pick = |q: f64| {
-        secs.get(((q * n as f64).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(0.0)
-    };
+    let mut work: Vec<u64> = outcomes.iter().map(|o| o.work).collect();
+    work.sort_unstable();
+    let at = |q: f64| ((q * n as f64).ceil() as usize).saturating_sub(1);
+    let pick = |q: f64| secs.get(at(q)).copied().unwrap_or(0.0);
     format!(
-        "{valid}/{n} valid; decode time p50 {:.3} s, p99 {:.3} s, max {:.3} s",
+        "{valid}/{n} valid; decode time p50 {:.3} s, p99 {:.3} s, max {:.3} s; work p50 {}, \
+         max {} units",
         pick(0.5),
         pick(0.99),
-        secs.last().copied().unwrap_or(0.0)
+        secs.last().copied().unwrap_or(0.0),
+        work.get(at(0.5)).copied().unwrap_or(0),
+        work.last().copied().unwrap_or(0)
     )
 }
 
@@ -273,9 +272,10 @@ fn read_latents(path: &Path, dim: usize) -> anyhow::Result<Vec<Result<Vec<f32>, 
 }
 
 fn write_decoded(out: &mut impl Write, o: &DecodeOutcome) -> std::io::Result<()> {
+    let cost = format!("{}\t{:.3}", o.work, o.elapsed.as_secs_f64());
     match &o.smiles {
-        Ok(s) => writeln!(out, "{s}\ttrue\t"),
-        Err(e) => writeln!(out, "\tfalse\t{}", clean(&e.to_string())),
+        Ok(s) => writeln!(out, "{s}\ttrue\t{cost}\t"),
+        Err(e) => writeln!(out, "\tfalse\t{cost}\t{}", clean(&e.to_string())),
     }
 }
 
@@ -322,7 +322,7 @@ fn decode_rows(
                     write_decoded(out, &o)?;
                     all.push(o);
                 }
-                Err(e) => writeln!(out, "\tfalse\t{}", clean(&e))?,
+                Err(e) => writeln!(out, "\tfalse\t\t\t{}", clean(&e))?,
             }
         }
         out.flush()?;
@@ -339,7 +339,7 @@ impl Decode {
         let model = load(&self.model)?;
         let rows = read_latents(&self.input, model.latent_dim())?;
         let mut out = create(&self.output)?;
-        writeln!(out, "smiles\tvalid\terror")?;
+        writeln!(out, "smiles\tvalid\twork\tseconds\terror")?;
         let outcomes = decode_rows(&model, &rows, &options, &mut out, "decode")?;
         eprintln!("{}", summary(&outcomes));
         Ok(())
@@ -357,7 +357,7 @@ impl Sample {
             .map(Ok)
             .collect();
         let mut out = create(&self.output)?;
-        writeln!(out, "smiles\tvalid\terror")?;
+        writeln!(out, "smiles\tvalid\twork\tseconds\terror")?;
         let outcomes = decode_rows(&model, &rows, &options, &mut out, "sample")?;
         let unique: std::collections::HashSet<&String> = outcomes
             .iter()

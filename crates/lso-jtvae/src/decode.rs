@@ -18,8 +18,18 @@
 //! Differences from the official code, all on purpose: nodes still on the stack when the step
 //! budget runs out are attached to their fathers (the official code silently drops them from
 //! the assembly); leaf clusters carry no atom marks during assembly, exactly as in training (the
-//! official code can leave stale marks from the feasibility checks); a per-molecule time limit
+//! official code can leave stale marks from the feasibility checks); a per-molecule work limit
 //! turns a pathological search into an explicit failure.
+//!
+//! The work limit counts, not times: the work is `lso-chem`'s count of sanitisation work on the
+//! decoding thread ([`lso_chem::thread_work`]: atoms whose rings are perceived, ring-search and
+//! kekulé-search steps), which every step of a decode drives (each label tried, attachment
+//! enumerated and partial molecule checked is sanitised). It is checked at every tree step,
+//! every assembly call and before every candidate attachment is checked, so a decode stops
+//! within one such step past [`DecodeOptions::work_limit`]. Being a count, the limit gives the
+//! same outcome on any machine under any load; the wall-clock limit it replaced did not, and it
+//! was checked only between assembly calls, so one call trying hundreds of attachments of a
+//! large molecule ran on for minutes past it.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -39,6 +49,10 @@ use crate::model::{JtvaeModel, floats, to_vec};
 pub const MAX_TREE_NODES: usize = 100;
 /// Most recursive assembly calls per pass.
 pub const MAX_DFS_CALLS: usize = 1000;
+/// The default [`DecodeOptions::work_limit`]: about 17-20 s of the slowest kind of decode (ring
+/// search dominated, 0.33-0.43 µs a unit) on one core of the machine the chemistry runs were
+/// made on; the calibration is in docs/jtvae.md, "Decoding".
+pub const DEFAULT_WORK_LIMIT: u64 = 50_000_000;
 /// Labels tried per expansion.
 const TOP_WORDS: usize = 5;
 
@@ -47,8 +61,9 @@ const TOP_WORDS: usize = 5;
 pub struct DecodeOptions {
     /// Sample stop decisions, labels and attachment orders instead of taking the most likely.
     pub stochastic: bool,
-    /// Wall-clock limit per molecule; past it the molecule is an explicit failure.
-    pub time_limit: Duration,
+    /// Most work per molecule, in units of [`lso_chem::thread_work`] (see the
+    /// [module docs](self)); past it the molecule is an explicit failure.
+    pub work_limit: u64,
     /// Seed of the stochastic choices (row `i` of a batch uses `seed + i`).
     pub seed: u64,
 }
@@ -57,7 +72,7 @@ impl Default for DecodeOptions {
     fn default() -> Self {
         Self {
             stochastic: false,
-            time_limit: Duration::from_secs(20),
+            work_limit: DEFAULT_WORK_LIMIT,
             seed: 0,
         }
     }
@@ -81,11 +96,11 @@ pub enum DecodeFailure {
         /// Position of the first bad value.
         index: usize,
     },
-    /// Decoding ran past the time limit.
-    #[error("decoding exceeded the time limit of {millis} ms")]
-    TimeLimit {
+    /// Decoding ran past the work limit.
+    #[error("decoding exceeded the work limit of {limit} units")]
+    WorkLimit {
         /// The limit.
-        millis: u128,
+        limit: u64,
     },
     /// Neither the assembly nor its partial fallback is a valid molecule.
     #[error("no valid molecule: {reason}")]
@@ -102,6 +117,8 @@ pub struct DecodeOutcome {
     pub smiles: Result<String, DecodeFailure>,
     /// Number of junction-tree nodes decoded (0 when decoding did not start).
     pub tree_nodes: usize,
+    /// Work done, in units of [`lso_chem::thread_work`].
+    pub work: u64,
     /// Wall-clock time spent.
     pub elapsed: Duration,
 }
@@ -116,6 +133,7 @@ pub fn decode_one(
     device: &Device,
 ) -> DecodeOutcome {
     let start = Instant::now();
+    let meter = Meter::start(options.work_limit);
     let mut tree_nodes = 0;
     let smiles = decode_inner(
         model,
@@ -123,13 +141,14 @@ pub fn decode_one(
         z,
         options,
         seed,
-        start,
+        &meter,
         &mut tree_nodes,
         device,
     );
     DecodeOutcome {
         smiles,
         tree_nodes,
+        work: meter.spent(),
         elapsed: start.elapsed(),
     }
 }
@@ -178,6 +197,7 @@ pub fn decode_batch(
                     reason: "the decoding thread failed".into(),
                 }),
                 tree_nodes: 0,
+                work: 0,
                 elapsed: Duration::ZERO,
             })
         })
@@ -191,7 +211,7 @@ fn decode_inner(
     z: &[f32],
     options: &DecodeOptions,
     seed: u64,
-    start: Instant,
+    meter: &Meter,
     tree_nodes: &mut usize,
     device: &Device,
 ) -> Result<String, DecodeFailure> {
@@ -206,14 +226,10 @@ fn decode_inner(
         return Err(DecodeFailure::NotFinite { index });
     }
     let mut rng = options.stochastic.then(|| ChaCha8Rng::seed_from_u64(seed));
-    let clock = Clock {
-        deadline: start + options.time_limit,
-        millis: options.time_limit.as_millis(),
-    };
     let half = latent / 2;
     let z_tree = floats(&z[..half], [1, half], device);
     let z_mol = floats(&z[half..], [1, latent - half], device);
-    let tree = decode_tree(model, clusters, z_tree, rng.as_mut(), &clock, device)?;
+    let tree = decode_tree(model, clusters, z_tree, rng.as_mut(), meter, device)?;
     *tree_nodes = tree.wids.len();
     if tree.wids.len() == 1 {
         let label = &clusters.vocab().labels()[tree.wids[0]];
@@ -223,21 +239,35 @@ fn decode_inner(
                 reason: format!("single cluster {label}: {e}"),
             });
     }
-    assemble_tree(model, clusters, &tree, z_mol, rng, &clock, device)
+    assemble_tree(model, clusters, &tree, z_mol, rng, meter, device)
 }
 
+/// The work of one decode on its thread, against its limit.
 #[derive(Debug, Clone, Copy)]
-struct Clock {
-    deadline: Instant,
-    millis: u128,
+struct Meter {
+    start: u64,
+    limit: u64,
 }
 
-impl Clock {
+impl Meter {
+    fn start(limit: u64) -> Self {
+        Self {
+            start: lso_chem::thread_work(),
+            limit,
+        }
+    }
+
+    fn spent(&self) -> u64 {
+        lso_chem::thread_work().saturating_sub(self.start)
+    }
+
+    fn exhausted(&self) -> bool {
+        self.spent() > self.limit
+    }
+
     fn check(&self) -> Result<(), DecodeFailure> {
-        if Instant::now() > self.deadline {
-            Err(DecodeFailure::TimeLimit {
-                millis: self.millis,
-            })
+        if self.exhausted() {
+            Err(DecodeFailure::WorkLimit { limit: self.limit })
         } else {
             Ok(())
         }
@@ -376,7 +406,7 @@ fn decode_tree(
     clusters: &ClusterSet,
     z_tree: Tensor<2>,
     mut rng: Option<&mut ChaCha8Rng>,
-    clock: &Clock,
+    meter: &Meter,
     device: &Device,
 ) -> Result<DecodedTree, DecodeFailure> {
     let h = model.hidden();
@@ -389,7 +419,7 @@ fn decode_tree(
     let mut stack: Vec<(usize, Slots)> = vec![(0, clusters.slots(root))];
     let mut messages: HashMap<(usize, usize), Tensor<2>> = HashMap::new();
     for _ in 0..MAX_TREE_NODES {
-        clock.check()?;
+        meter.check()?;
         let Some(&(x, _)) = stack.last() else { break };
         let h_nei = messages_into(&messages, &tree, x, None, h, device);
         let cur_x = model.embed(&[tree.wids[x] as i64], device);
@@ -458,8 +488,8 @@ struct Assembly<'a> {
     rng: Option<ChaCha8Rng>,
     check_aroma: bool,
     calls: usize,
-    clock: Clock,
-    timed_out: bool,
+    meter: Meter,
+    exhausted: bool,
 }
 
 /// The molecule round-tripped through SMILES (the official validity test), or `None`.
@@ -480,10 +510,8 @@ impl Assembly<'_> {
         fa: Option<usize>,
     ) -> Result<Molecule, Option<Molecule>> {
         self.calls += 1;
-        if self.clock.check().is_err() {
-            self.timed_out = true;
-        }
-        if self.timed_out || self.calls > MAX_DFS_CALLS {
+        self.exhausted = self.exhausted || self.meter.exhausted();
+        if self.exhausted || self.calls > MAX_DFS_CALLS {
             return Err(Some(mol.clone()));
         }
         let cur_nid = cur as u32 + 1;
@@ -540,6 +568,10 @@ impl Assembly<'_> {
             let with_flags: Vec<(&Part<'_>, bool)> =
                 child_parts.iter().map(|p| (p, false)).collect();
             attach_mols(&mut cur_mol, &with_flags, &mut g);
+            if self.meter.exhausted() {
+                self.exhausted = true;
+                break;
+            }
             if round_trip(&cur_mol).is_none() {
                 continue;
             }
@@ -562,7 +594,7 @@ impl Assembly<'_> {
             if !failed {
                 return Ok(cur_mol);
             }
-            if self.timed_out {
+            if self.exhausted {
                 break;
             }
         }
@@ -608,7 +640,7 @@ fn assemble_tree(
     tree: &DecodedTree,
     z_mol: Tensor<2>,
     rng: Option<ChaCha8Rng>,
-    clock: &Clock,
+    meter: &Meter,
     device: &Device,
 ) -> Result<String, DecodeFailure> {
     let n = tree.wids.len();
@@ -630,22 +662,20 @@ fn assemble_tree(
         rng,
         check_aroma: true,
         calls: 0,
-        clock: *clock,
-        timed_out: false,
+        meter: *meter,
+        exhausted: false,
     };
     let root_mol = copy_edit(&search.parts[0]);
     let mut global = GlobalMap::new();
     global.insert(1, (0..root_mol.n_atoms()).map(|a| (a, a)).collect());
     let mut result = search.dfs(&root_mol, &global, &Vec::new(), 0, None);
-    if result.is_err() && !search.timed_out {
+    if result.is_err() && !search.exhausted {
         search.check_aroma = false;
         search.calls = 0;
         result = search.dfs(&root_mol, &global, &Vec::new(), 0, None);
     }
-    if search.timed_out {
-        return Err(DecodeFailure::TimeLimit {
-            millis: clock.millis,
-        });
+    if search.exhausted {
+        return Err(DecodeFailure::WorkLimit { limit: meter.limit });
     }
     let (mut mol, partial) = match result {
         Ok(m) => (m, false),

@@ -24,8 +24,8 @@ mod vocab;
 
 pub use batch::plan_batch;
 pub use decode::{
-    DecodeFailure, DecodeOptions, DecodeOutcome, MAX_DFS_CALLS, MAX_TREE_NODES, decode_batch,
-    decode_one,
+    DEFAULT_WORK_LIMIT, DecodeFailure, DecodeOptions, DecodeOutcome, MAX_DFS_CALLS, MAX_TREE_NODES,
+    decode_batch, decode_one,
 };
 pub use error::JtvaeError;
 pub use features::{

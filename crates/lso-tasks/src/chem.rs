@@ -9,7 +9,6 @@
 //!   molecules that do not parse are skipped.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use burn::tensor::Device;
 use lso_core::{BoxError, ConfigError, Dataset, Objective, Outcome};
@@ -27,8 +26,15 @@ pub struct ChemConfig {
     pub n_data: usize,
     /// JT-VAE model directory (default: the shipped model, relative to the working directory).
     pub model: PathBuf,
-    /// Per-molecule decoding time limit, seconds.
-    pub decode_time_limit: f64,
+    /// Most work per decoded molecule ([`lso_jtvae::DecodeOptions::work_limit`], a count of
+    /// sanitisation work, so the outcome does not depend on the machine); past it the query
+    /// is invalid.
+    pub decode_work_limit: u64,
+    /// The wall-clock limit (seconds) that the work limit replaced. Read only so that the
+    /// stored configs of runs made with it (all with the then default, 20 s) still load; any
+    /// other value is refused, and it is never written.
+    #[serde(skip_serializing)]
+    pub decode_time_limit: Option<f64>,
     /// Most candidate attachments scored in one molecule's assembly loss when retraining (0:
     /// all of them, the paper's loss). See [`lso_jtvae::RetrainSettings::max_candidates`]:
     /// a departure from the paper that makes retraining on the optimiser's fused aromatic
@@ -44,11 +50,15 @@ impl Default for ChemConfig {
             data: PathBuf::from("data/zinc/zinc_subset.txt"),
             n_data: 0,
             model: PathBuf::from(SHIPPED_MODEL),
-            decode_time_limit: 20.0,
+            decode_work_limit: lso_jtvae::DEFAULT_WORK_LIMIT,
+            decode_time_limit: None,
             retrain_max_candidates: 0,
         }
     }
 }
+
+/// The only value [`ChemConfig::decode_time_limit`] ever had in a written config.
+const LEGACY_TIME_LIMIT: f64 = 20.0;
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -91,14 +101,23 @@ impl ChemConfig {
     /// # Errors
     /// A [`ConfigError`] naming the key (prefixed by `prefix`).
     pub fn check(&self, prefix: &str) -> Result<(), ConfigError> {
-        if !(self.decode_time_limit.is_finite() && self.decode_time_limit > 0.0) {
+        if self.decode_work_limit == 0 {
             return Err(ConfigError::new(
-                format!("{prefix}decode_time_limit"),
-                self.decode_time_limit,
-                "must be a positive number of seconds",
+                format!("{prefix}decode_work_limit"),
+                self.decode_work_limit,
+                "must be positive",
             ));
         }
-        Ok(())
+        match self.decode_time_limit {
+            Some(seconds) if seconds != LEGACY_TIME_LIMIT => Err(ConfigError::new(
+                format!("{prefix}decode_time_limit"),
+                seconds,
+                "is no longer used: decoding is bounded by decode_work_limit, a count of \
+                 work that gives the same outcome on any machine (a stored config \
+                 of an earlier run may keep its default, 20)",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Load the model onto `device` and score the starting molecules (in parallel).
@@ -115,7 +134,7 @@ impl ChemConfig {
             )
         })?;
         model.set_decode_options(DecodeOptions {
-            time_limit: Duration::from_secs_f64(self.decode_time_limit),
+            work_limit: self.decode_work_limit,
             ..DecodeOptions::default()
         });
         model.set_retrain_settings(lso_jtvae::RetrainSettings {
@@ -154,5 +173,38 @@ impl ChemConfig {
             objective: PenalizedLogP,
             data,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChemConfig;
+
+    #[test]
+    fn configs_stored_with_the_wall_clock_limit_read_as_the_default_work_limit() {
+        let stored: ChemConfig = toml::from_str("decode_time_limit = 20.0\n").unwrap();
+        assert!(stored.check("task.").is_ok());
+        // written back without the old key and with the default work limit: the form a run
+        // made with the wall-clock limit is compared in, so it equals today's default config
+        let written = toml::to_string(&stored).unwrap();
+        assert!(!written.contains("decode_time_limit"), "{written}");
+        assert_eq!(written, toml::to_string(&ChemConfig::default()).unwrap());
+        assert!(written.contains(&format!(
+            "decode_work_limit = {}",
+            lso_jtvae::DEFAULT_WORK_LIMIT
+        )));
+    }
+
+    #[test]
+    fn a_time_limit_other_than_the_old_default_and_a_zero_work_limit_are_refused() {
+        let other: ChemConfig = toml::from_str("decode_time_limit = 5.0\n").unwrap();
+        let err = other.check("task.").unwrap_err().to_string();
+        assert!(
+            err.contains("task.decode_time_limit") && err.contains("decode_work_limit"),
+            "{err}"
+        );
+        let zero: ChemConfig = toml::from_str("decode_work_limit = 0\n").unwrap();
+        let err = zero.check("task.").unwrap_err().to_string();
+        assert!(err.contains("task.decode_work_limit"), "{err}");
     }
 }

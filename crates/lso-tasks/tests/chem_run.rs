@@ -36,7 +36,7 @@ kind = "chem"
 data = "{}"
 n_data = 30
 model = "{}"
-decode_time_limit = 1.0
+decode_work_limit = 200000
 
 [loop]
 seed = 1
