@@ -77,8 +77,8 @@ pub struct Decode {
     /// whitespace-separated numbers.
     #[arg(long)]
     input: PathBuf,
-    /// TSV: `smiles valid work seconds error`, one row per latent row (`work` in the units of
-    /// `--work-limit`).
+    /// TSV: `smiles valid work error`, one row per latent row (`work` in the units of
+    /// `--work-limit`; deterministic, unlike the times of the summary line).
     #[arg(long)]
     output: PathBuf,
 }
@@ -96,7 +96,7 @@ pub struct Sample {
     /// Seed of the latent draws.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// TSV: `smiles valid work seconds error`, as `lso chem decode` writes.
+    /// TSV: `smiles valid work error`, as `lso chem decode` writes.
     #[arg(long)]
     output: PathBuf,
     /// Training molecules (one SMILES per line): also report how many unique valid samples are
@@ -272,10 +272,10 @@ fn read_latents(path: &Path, dim: usize) -> anyhow::Result<Vec<Result<Vec<f32>, 
 }
 
 fn write_decoded(out: &mut impl Write, o: &DecodeOutcome) -> std::io::Result<()> {
-    let cost = format!("{}\t{:.3}", o.work, o.elapsed.as_secs_f64());
+    let work = o.work;
     match &o.smiles {
-        Ok(s) => writeln!(out, "{s}\ttrue\t{cost}\t"),
-        Err(e) => writeln!(out, "\tfalse\t{cost}\t{}", clean(&e.to_string())),
+        Ok(s) => writeln!(out, "{s}\ttrue\t{work}\t"),
+        Err(e) => writeln!(out, "\tfalse\t{work}\t{}", clean(&e.to_string())),
     }
 }
 
@@ -322,7 +322,7 @@ fn decode_rows(
                     write_decoded(out, &o)?;
                     all.push(o);
                 }
-                Err(e) => writeln!(out, "\tfalse\t\t\t{}", clean(&e))?,
+                Err(e) => writeln!(out, "\tfalse\t\t{}", clean(&e))?,
             }
         }
         out.flush()?;
@@ -339,7 +339,7 @@ impl Decode {
         let model = load(&self.model)?;
         let rows = read_latents(&self.input, model.latent_dim())?;
         let mut out = create(&self.output)?;
-        writeln!(out, "smiles\tvalid\twork\tseconds\terror")?;
+        writeln!(out, "smiles\tvalid\twork\terror")?;
         let outcomes = decode_rows(&model, &rows, &options, &mut out, "decode")?;
         eprintln!("{}", summary(&outcomes));
         Ok(())
@@ -357,7 +357,7 @@ impl Sample {
             .map(Ok)
             .collect();
         let mut out = create(&self.output)?;
-        writeln!(out, "smiles\tvalid\twork\tseconds\terror")?;
+        writeln!(out, "smiles\tvalid\twork\terror")?;
         let outcomes = decode_rows(&model, &rows, &options, &mut out, "sample")?;
         let unique: std::collections::HashSet<&String> = outcomes
             .iter()

@@ -78,14 +78,21 @@ fn encode_then_decode_with_the_shipped_model() {
     assert!(summary.contains("valid; decode time p50"), "{summary}");
     let text = std::fs::read_to_string(&decoded).unwrap();
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
-    assert_eq!(rows[0], vec!["smiles", "valid", "error"]);
+    assert_eq!(rows[0], vec!["smiles", "valid", "work", "error"]);
     assert_eq!(rows.len(), 5);
-    // the molecule that could not be encoded has no latent row to decode
-    assert_eq!(rows[2][1], "false");
-    assert!(rows[2][2].contains("line 3"), "{:?}", rows[2]);
+    // the molecule that could not be encoded has no latent row to decode, nor work
+    assert_eq!(rows[2][1..3], ["false", ""]);
+    assert!(rows[2][3].contains("line 3"), "{:?}", rows[2]);
     for k in [1, 3, 4] {
         assert_eq!(rows[k][1], "true", "{:?}", rows[k]);
         assert!(lso_chem::Molecule::from_smiles(rows[k][0]).is_ok());
+        // every decode sanitises its molecule at least
+        assert!(
+            rows[k][2].parse::<u64>().is_ok_and(|w| w > 0),
+            "{:?}",
+            rows[k]
+        );
+        assert!(rows[k][3].is_empty(), "{:?}", rows[k]);
     }
 }
 
@@ -100,11 +107,15 @@ fn sample_and_reconstruct_with_the_shipped_model() {
     assert!(summary.contains("unique"), "{summary}");
     let text = std::fs::read_to_string(&samples).unwrap();
     assert_eq!(text.lines().count(), 7);
-    assert!(
-        text.lines()
-            .skip(1)
-            .all(|l| l.ends_with("\ttrue\t") || l.contains("\tfalse\t"))
-    );
+    assert!(text.lines().skip(1).all(|l| {
+        let row: Vec<&str> = l.split('\t').collect();
+        row.len() == 4
+            && row[2].parse::<u64>().is_ok()
+            && matches!(
+                (row[1], row[3].is_empty()),
+                ("true", true) | ("false", false)
+            )
+    }));
     // deterministic: the same seed gives the same file
     let again = tmp.path().join("s2.tsv");
     lso(
