@@ -504,9 +504,11 @@ pub fn write(
             "| `{name}` | {n} | {qmin} | {ours} | {med} | {off} | {off_med} |"
         )?;
     }
-    // runs that have not reached their budget, said plainly
+    // runs that have not reached their budget, said plainly (settings with no run at all are
+    // named once below)
     let unfinished: Vec<String> = jobs
         .iter()
+        .filter(|(setting, _)| by_setting.contains_key(&setting.name))
         .filter_map(|(setting, seed)| {
             let run = by_setting
                 .get(&setting.name)
@@ -523,10 +525,10 @@ pub fn write(
             unfinished.join(", ")
         )?;
     }
-    // the paper's settings left out of this report, said plainly
+    // the paper's settings without a run, said plainly
     let absent: Vec<String> = all_settings(task)
         .into_iter()
-        .filter(|s| !order.contains(&s.name))
+        .filter(|s| !by_setting.contains_key(&s.name))
         .map(|s| format!("`{}`", s.name))
         .collect();
     if !absent.is_empty() {
