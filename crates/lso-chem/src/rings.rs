@@ -183,16 +183,30 @@ fn system_rings(
 
 /// All simple cycles of at most `limit` atoms, each starting at its smallest atom, in the
 /// direction of its smaller second atom; `None` past [`MAX_CYCLES`] cycles or
-/// [`MAX_PATH_STEPS`] path extensions.
+/// [`MAX_PATH_STEPS`] path extensions. The path extensions count as sanitisation work
+/// ([`crate::thread_work`]) however the enumeration ends.
 fn simple_cycles(
     mol: &Molecule,
     system: &[usize],
     ring_bond: &[bool],
     limit: usize,
 ) -> Option<Vec<Vec<usize>>> {
+    let mut steps = 0usize;
+    let cycles = enumerate_cycles(mol, system, ring_bond, limit, &mut steps);
+    crate::work::add(steps);
+    cycles
+}
+
+/// [`simple_cycles`], counting its path extensions in `steps`.
+fn enumerate_cycles(
+    mol: &Molecule,
+    system: &[usize],
+    ring_bond: &[bool],
+    limit: usize,
+    steps: &mut usize,
+) -> Option<Vec<Vec<usize>>> {
     let mut cycles = Vec::new();
     let mut on_path = vec![false; mol.n_atoms()];
-    let mut steps = 0usize;
     for &start in system {
         let mut path = vec![start];
         on_path[start] = true;
@@ -209,7 +223,6 @@ fn simple_cycles(
                     if path[1] < path[path.len() - 1] {
                         cycles.push(path.clone());
                         if cycles.len() > MAX_CYCLES {
-                            crate::work::add(steps);
                             return None;
                         }
                     }
@@ -218,9 +231,8 @@ fn simple_cycles(
                 if on_path[nb] || path.len() >= limit {
                     continue;
                 }
-                steps += 1;
-                if steps > MAX_PATH_STEPS {
-                    crate::work::add(steps);
+                *steps += 1;
+                if *steps > MAX_PATH_STEPS {
                     return None;
                 }
                 on_path[nb] = true;
@@ -234,7 +246,6 @@ fn simple_cycles(
             }
         }
     }
-    crate::work::add(steps);
     Some(cycles)
 }
 
