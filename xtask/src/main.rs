@@ -6,6 +6,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod expr_queries;
 mod plot;
 mod report;
 mod reproduce;

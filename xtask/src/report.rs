@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::expr_queries;
 use crate::plot;
 use crate::reproduce::{Setting, Task, all_settings, run_dir};
 use crate::timing::TimeSplit;
@@ -621,6 +622,28 @@ pub fn write(
     }
     if task != Task::Shapes {
         write_ten_best(&mut md, task, &rank_settings, &by_setting)?;
+    }
+    if task == Task::Expr {
+        let settings: Vec<(String, expr_queries::SeedScores, expr_queries::SeedScores)> =
+            rank_settings
+                .iter()
+                .map(|&name| {
+                    // scores, with invalid queries at the worst score
+                    let scores = |runs: &mut dyn Iterator<Item = &Vec<Option<f64>>>| {
+                        runs.map(|v| {
+                            v.iter()
+                                .map(|v| show(*v).unwrap_or(lso_tasks::expr::WORST_SCORE))
+                                .collect()
+                        })
+                        .collect()
+                    };
+                    let ours = scores(&mut by_setting[name].iter().map(|(_, d)| &d.values));
+                    let paper =
+                        scores(&mut official.get(name).into_iter().flat_map(|s| s.values()));
+                    (name.clone(), ours, paper)
+                })
+                .collect();
+        expr_queries::write_section(&mut md, &settings)?;
     }
     writeln!(md, "## Wall time per run\n")?;
     writeln!(
