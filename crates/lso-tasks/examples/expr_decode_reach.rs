@@ -1,0 +1,101 @@
+//! Where a grammar VAE's decoder stops writing expressions with `x`: the starting set of a seed
+//! encoded to latent means, the EI box of the loop (`± 1.1 ×` the 99.9th percentile of |z|),
+//! then decodes (the loop's 5 attempts) of points on the segments from data points in the best
+//! 20 % (the EI maximisation's data starts) towards uniform points of the box, at several
+//! fractions of the way, and of uniform points of the box itself. Per fraction: the share of
+//! decodes with `x`, the share scoring below the constant floor 3.552, and the share invalid.
+//!
+//! `cargo run --release -p lso-tasks --example expr_decode_reach -- MODEL_DIR [data_seed]`
+
+use std::path::PathBuf;
+
+use lso_core::{Decoded, Encoded, GenerativeModel, StreamRng};
+use lso_tasks::expr::{ExprConfig, ExprObjective, Expression, Token};
+use ndarray::Array2;
+use rand::{RngExt, SeedableRng};
+
+/// Fractions of the way from a data point to a uniform point of the box.
+const FRACTIONS: [f64; 6] = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0];
+/// Segments (data points) per fraction.
+const SEGMENTS: usize = 200;
+/// The lowest score of an expression without `x` (`ln(1 + var t)` on the grid; see the
+/// report's "Where the queries go").
+const CONSTANT_FLOOR: f64 = 3.552;
+
+fn has_x(e: &Expression) -> bool {
+    e.tokens().contains(&Token::X)
+}
+
+fn main() -> Result<(), lso_core::BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: expr_decode_reach MODEL_DIR [data_seed]";
+    let model = PathBuf::from(args.first().ok_or(usage)?);
+    let data_seed: u64 = args.get(1).map_or(Ok(1), |a| a.parse())?;
+    let device = lso_models::device("flex")?;
+    let config = ExprConfig {
+        model,
+        data_seed,
+        ..ExprConfig::default()
+    };
+    let mut task = config.build("", &device)?;
+    let items = task.data.items.clone();
+    let values = task.data.values.clone();
+    let latent: Vec<Vec<f64>> = task
+        .model
+        .encode(&items)?
+        .into_iter()
+        .map(|e| match e {
+            Encoded::Latent(v) => Ok(v),
+            Encoded::Failed(r) => Err(r),
+        })
+        .collect::<Result<_, _>>()?;
+    let d = latent[0].len();
+    let mut abs: Vec<f64> = latent.iter().flatten().map(|v| v.abs()).collect();
+    abs.sort_by(f64::total_cmp);
+    let bound = 1.1 * abs[((abs.len() - 1) as f64 * 0.999).round() as usize];
+    let mean_abs = abs.iter().sum::<f64>() / abs.len() as f64;
+    // the best 20 % by value (values are minus the score)
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let best: Vec<usize> = order[..values.len() / 5].to_vec();
+    println!(
+        "{} data points, mean |z| {mean_abs:.4}, box ± {bound:.4}; data with x: {:.1} %",
+        items.len(),
+        100.0 * items.iter().filter(|e| has_x(e)).count() as f64 / items.len() as f64
+    );
+    let mut rng = StreamRng::seed_from_u64(11);
+    let starts: Vec<usize> = (0..SEGMENTS)
+        .map(|_| best[rng.random_range(0..best.len())])
+        .collect();
+    let ends: Vec<Vec<f64>> = (0..SEGMENTS)
+        .map(|_| (0..d).map(|_| rng.random_range(-bound..bound)).collect())
+        .collect();
+    let objective = ExprObjective::default();
+    println!(
+        "fraction of the way to a uniform box point: with x / below {CONSTANT_FLOOR} / invalid (%)"
+    );
+    for t in FRACTIONS {
+        let z = Array2::from_shape_fn((SEGMENTS, d), |(s, j)| {
+            (1.0 - t) * latent[starts[s]][j] + t * ends[s][j]
+        });
+        let decoded = task.model.decode(z.view(), &mut rng)?;
+        let (mut with_x, mut below, mut invalid) = (0usize, 0usize, 0usize);
+        for x in &decoded {
+            match x {
+                Decoded::Item(e) => {
+                    with_x += usize::from(has_x(e));
+                    below += usize::from(objective.score(e) < CONSTANT_FLOOR);
+                }
+                Decoded::Invalid(_) => invalid += 1,
+            }
+        }
+        let pct = |n: usize| 100.0 * n as f64 / SEGMENTS as f64;
+        println!(
+            "  {t:>4}: {:>5.1} / {:>5.1} / {:>5.1}",
+            pct(with_x),
+            pct(below),
+            pct(invalid)
+        );
+    }
+    Ok(())
+}
