@@ -3,15 +3,19 @@
 //! then decodes (the loop's 5 attempts) of points on the segments from data points in the best
 //! 20 % (the EI maximisation's data starts) towards uniform points of the box, at several
 //! fractions of the way, and of uniform points of the box itself. Per fraction: the share of
-//! decodes with `x`, the share scoring below the constant floor 3.552, and the share invalid.
+//! decodes with `x`, the share scoring below the constant floor 3.552, and the share invalid;
+//! then the sparse GP the loop fits to the data (500 inducing points, 100 L-BFGS iterations, as the loop's first fit of a round), and its
+//! mean score at the points that decode to expressions with `x` and at those that decode to
+//! constants.
 //!
 //! `cargo run --release -p lso-tasks --example expr_decode_reach -- MODEL_DIR [data_seed]`
 
 use std::path::PathBuf;
 
 use lso_core::{Decoded, Encoded, GenerativeModel, StreamRng};
+use lso_surrogates::{Sgpr, SgprConfig};
 use lso_tasks::expr::{ExprConfig, ExprObjective, Expression, Token};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView1};
 use rand::{RngExt, SeedableRng};
 
 /// Fractions of the way from a data point to a uniform point of the box.
@@ -71,8 +75,28 @@ fn main() -> Result<(), lso_core::BoxError> {
         .map(|_| (0..d).map(|_| rng.random_range(-bound..bound)).collect())
         .collect();
     let objective = ExprObjective::default();
+    let data = Array2::from_shape_fn((latent.len(), d), |(i, j)| latent[i][j]);
+    let scores: Vec<f64> = values.iter().map(|v| -v).collect();
+    let gp = Sgpr::fit(
+        data.view(),
+        ArrayView1::from(&scores),
+        &SgprConfig {
+            inducing: 500,
+            max_iters: 100,
+            ..SgprConfig::default()
+        },
+        &mut rng,
+    )?;
+    let mean_of = |mu: &[f64], keep: &dyn Fn(usize) -> bool| {
+        let v: Vec<f64> = (0..mu.len()).filter(|&i| keep(i)).map(|i| mu[i]).collect();
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
     println!(
-        "fraction of the way to a uniform box point: with x / below {CONSTANT_FLOOR} / invalid (%)"
+        "fraction of the way to a uniform box point: with x / below {CONSTANT_FLOOR} / invalid (%); GP mean score at decodes with x / without x"
     );
     for t in FRACTIONS {
         let z = Array2::from_shape_fn((SEGMENTS, d), |(s, j)| {
@@ -90,11 +114,17 @@ fn main() -> Result<(), lso_core::BoxError> {
             }
         }
         let pct = |n: usize| 100.0 * n as f64 / SEGMENTS as f64;
+        let (mu, _) = gp.predict(z.view())?;
+        let mu = mu.to_vec();
+        let x_at = |i: usize| matches!(&decoded[i], Decoded::Item(e) if has_x(e));
+        let constant_at = |i: usize| matches!(&decoded[i], Decoded::Item(e) if !has_x(e));
         println!(
-            "  {t:>4}: {:>5.1} / {:>5.1} / {:>5.1}",
+            "  {t:>4}: {:>5.1} / {:>5.1} / {:>5.1}; {:.3} / {:.3}",
             pct(with_x),
             pct(below),
-            pct(invalid)
+            pct(invalid),
+            mean_of(&mu, &x_at),
+            mean_of(&mu, &constant_at)
         );
     }
     Ok(())
