@@ -6,7 +6,7 @@
 //! decodes with `x`, the share scoring below the constant floor 3.552, and the share invalid;
 //! then the sparse GP the loop fits to the data (500 inducing points, 100 L-BFGS iterations, as the loop's first fit of a round), and its
 //! mean score at the points that decode to expressions with `x` and at those that decode to
-//! constants.
+//! constants. Also the data's mean distance from its centre by score decile.
 //!
 //! `cargo run --release -p lso-tasks --example expr_decode_reach -- MODEL_DIR [data_seed]`
 
@@ -62,6 +62,31 @@ fn main() -> Result<(), lso_core::BoxError> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
     let best: Vec<usize> = order[..values.len() / 5].to_vec();
+    // distance from the data's centre, by score decile (best first)
+    let centre: Vec<f64> = (0..d)
+        .map(|j| latent.iter().map(|z| z[j]).sum::<f64>() / latent.len() as f64)
+        .collect();
+    let radius = |i: usize| -> f64 {
+        latent[i]
+            .iter()
+            .zip(&centre)
+            .map(|(a, c)| (a - c).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let deciles: Vec<String> = order
+        .chunks(order.len().div_ceil(10))
+        .map(|c| {
+            format!(
+                "{:.3}",
+                c.iter().map(|&i| radius(i)).sum::<f64>() / c.len() as f64
+            )
+        })
+        .collect();
+    println!(
+        "mean distance from the data's centre by score decile, best first: {}",
+        deciles.join(" ")
+    );
     println!(
         "{} data points, mean |z| {mean_abs:.4}, box ± {bound:.4}; data with x: {:.1} %",
         items.len(),
