@@ -108,7 +108,8 @@ fn shown_curve(task: Task, values: &[Option<f64>], k: usize) -> Vec<f64> {
 /// The `k` of the curves drawn per setting.
 const TOP_KS: [usize; 3] = [1, 10, 50];
 
-fn median(v: &mut [f64]) -> f64 {
+/// Median (`NaN` for no values); sorts `v`.
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {
@@ -624,19 +625,20 @@ pub fn write(
         write_ten_best(&mut md, task, &rank_settings, &by_setting)?;
     }
     if task == Task::Expr {
+        // scores, with invalid queries at the worst score
+        let scores =
+            |runs: &mut dyn Iterator<Item = &Vec<Option<f64>>>| -> expr_queries::SeedScores {
+                runs.map(|v| {
+                    v.iter()
+                        .map(|v| show(*v).unwrap_or(lso_tasks::expr::WORST_SCORE))
+                        .collect()
+                })
+                .collect()
+            };
         let settings: Vec<(String, expr_queries::SeedScores, expr_queries::SeedScores)> =
             rank_settings
                 .iter()
                 .map(|&name| {
-                    // scores, with invalid queries at the worst score
-                    let scores = |runs: &mut dyn Iterator<Item = &Vec<Option<f64>>>| {
-                        runs.map(|v| {
-                            v.iter()
-                                .map(|v| show(*v).unwrap_or(lso_tasks::expr::WORST_SCORE))
-                                .collect()
-                        })
-                        .collect()
-                    };
                     let ours = scores(&mut by_setting[name].iter().map(|(_, d)| &d.values));
                     let paper =
                         scores(&mut official.get(name).into_iter().flat_map(|s| s.values()));

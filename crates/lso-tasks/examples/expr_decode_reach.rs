@@ -1,9 +1,10 @@
 //! Where a grammar VAE's decoder stops writing expressions with `x`: the starting set of a seed
-//! encoded to latent means, the EI box of the loop (`± 1.1 ×` the 99.9th percentile of |z|),
+//! encoded to latent means, the EI box of the loop (`lso_optim::data_bounds`),
 //! then decodes (the loop's 5 attempts) of points on the segments from data points in the best
 //! 20 % (the EI maximisation's data starts) towards uniform points of the box, at several
 //! fractions of the way, and of uniform points of the box itself. Per fraction: the share of
-//! decodes with `x`, the share scoring below the constant floor 3.552, and the share invalid;
+//! decodes with `x`, the share scoring below the constant floor (3.552, `constant_floor`), and
+//! the share invalid;
 //! then the sparse GP the loop fits to the data (500 inducing points, 100 L-BFGS iterations, as the loop's first fit of a round), and its
 //! mean score at the points that decode to expressions with `x` and at those that decode to
 //! constants. Also the data's mean distance from its centre by score decile.
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 
 use lso_core::{Decoded, Encoded, GenerativeModel, StreamRng};
 use lso_surrogates::{Sgpr, SgprConfig};
-use lso_tasks::expr::{ExprConfig, ExprObjective, Expression, Token};
+use lso_tasks::expr::{ExprConfig, ExprObjective, Expression, Token, constant_floor, grid};
 use ndarray::{Array2, ArrayView1};
 use rand::{RngExt, SeedableRng};
 
@@ -22,9 +23,6 @@ use rand::{RngExt, SeedableRng};
 const FRACTIONS: [f64; 6] = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0];
 /// Segments (data points) per fraction.
 const SEGMENTS: usize = 200;
-/// The lowest score of an expression without `x` (`ln(1 + var t)` on the grid; see the
-/// report's "Where the queries go").
-const CONSTANT_FLOOR: f64 = 3.552;
 
 fn has_x(e: &Expression) -> bool {
     e.tokens().contains(&Token::X)
@@ -54,10 +52,9 @@ fn main() -> Result<(), lso_core::BoxError> {
         })
         .collect::<Result<_, _>>()?;
     let d = latent[0].len();
-    let mut abs: Vec<f64> = latent.iter().flatten().map(|v| v.abs()).collect();
-    abs.sort_by(f64::total_cmp);
-    let bound = 1.1 * abs[((abs.len() - 1) as f64 * 0.999).round() as usize];
-    let mean_abs = abs.iter().sum::<f64>() / abs.len() as f64;
+    let flat: Vec<f64> = latent.iter().flatten().copied().collect();
+    let bound = lso_optim::data_bounds(&flat, d)?.upper[0];
+    let mean_abs = flat.iter().map(|v| v.abs()).sum::<f64>() / flat.len() as f64;
     // the best 20 % by value (values are minus the score)
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
@@ -100,6 +97,7 @@ fn main() -> Result<(), lso_core::BoxError> {
         .map(|_| (0..d).map(|_| rng.random_range(-bound..bound)).collect())
         .collect();
     let objective = ExprObjective::default();
+    let floor = constant_floor(&grid());
     let data = Array2::from_shape_fn((latent.len(), d), |(i, j)| latent[i][j]);
     let scores: Vec<f64> = values.iter().map(|v| -v).collect();
     let gp = Sgpr::fit(
@@ -121,7 +119,7 @@ fn main() -> Result<(), lso_core::BoxError> {
         }
     };
     println!(
-        "fraction of the way to a uniform box point: with x / below {CONSTANT_FLOOR} / invalid (%); GP mean score at decodes with x / without x"
+        "fraction of the way to a uniform box point: with x / below {floor:.3} / invalid (%); GP mean score at decodes with x / without x"
     );
     for t in FRACTIONS {
         let z = Array2::from_shape_fn((SEGMENTS, d), |(s, j)| {
@@ -133,7 +131,7 @@ fn main() -> Result<(), lso_core::BoxError> {
             match x {
                 Decoded::Item(e) => {
                     with_x += usize::from(has_x(e));
-                    below += usize::from(objective.score(e) < CONSTANT_FLOOR);
+                    below += usize::from(objective.score(e) < floor);
                 }
                 Decoded::Invalid(_) => invalid += 1,
             }

@@ -21,4 +21,4 @@ pub use config::{ExprConfig, ExprTask};
 pub use data::{DataError, ExprData, load, percentile, starting_set};
 pub use expression::{Expression, MAX_LEN, Token, expression_grammar, tokenize};
 pub use model::{DECODE_ATTEMPTS, ExprModel, one_hot};
-pub use objective::{ExprObjective, GRID, WORST_SCORE, grid, score, target};
+pub use objective::{ExprObjective, GRID, WORST_SCORE, constant_floor, grid, score, target};

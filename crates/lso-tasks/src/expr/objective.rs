@@ -169,6 +169,18 @@ pub fn score(expression: &Expression, grid: &[f64]) -> f64 {
     }
 }
 
+/// The lowest score of any expression without `x` on `grid`: a constant `c` scores
+/// `ln(1 + mean((c - t)²))`, smallest at the grid mean of the target, where it is
+/// `ln(1 + var t)` (3.552 on the paper's grid). Every score below it comes from an expression
+/// with `x` in it, whatever its constants.
+pub fn constant_floor(grid: &[f64]) -> f64 {
+    let t: Vec<f64> = grid.iter().map(|&x| target(x)).collect();
+    let n = t.len() as f64;
+    let mean = t.iter().sum::<f64>() / n;
+    let var = t.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    (1.0 + var).ln()
+}
+
 /// The objective the loop maximises: `-score`.
 #[derive(Debug, Clone)]
 pub struct ExprObjective {
@@ -219,6 +231,38 @@ mod tests {
         // overflow: exp(exp(exp(x))) is inf for large x
         let e = Expression::parse("exp( exp( exp( x ) ) )").unwrap();
         assert_eq!(score(&e, &g), WORST_SCORE);
+    }
+
+    #[test]
+    fn no_constant_scores_below_the_floor_and_expressions_with_x_can() {
+        let g = grid();
+        let floor = constant_floor(&g);
+        let score_of = |text: &str| score(&Expression::parse(text).unwrap(), &g);
+        // the grid mean of the target is about 1/3 + mean(sin(x x)) (mean(x) is 0)
+        for text in [
+            "3",
+            "1 + 3",
+            "2 + 3 * 2",
+            "1 / 3",
+            "sin( 2 )",
+            "exp( 1 )",
+            "2 / 3 + 1",
+        ] {
+            assert!(
+                score_of(text) >= floor,
+                "{text}: {} < {floor}",
+                score_of(text)
+            );
+        }
+        // the bound is tight: a constant at the target's mean scores it
+        let t: Vec<f64> = g.iter().map(|&x| target(x)).collect();
+        let mean = t.iter().sum::<f64>() / t.len() as f64;
+        let at_mean =
+            (1.0 + t.iter().map(|v| (mean - v).powi(2)).sum::<f64>() / t.len() as f64).ln();
+        assert!((at_mean - floor).abs() < 1e-12);
+        for text in ["x", "x + 2", "x + 3", "1 / 3 + x + sin( x * x )"] {
+            assert!(score_of(text) < floor, "{text}");
+        }
     }
 
     #[test]
