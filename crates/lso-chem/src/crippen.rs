@@ -1,9 +1,17 @@
 //! Wildman-Crippen logP, as RDKit's `Crippen.MolLogP` computes it.
 //!
-//! Every atom, hydrogens included (implicit hydrogens become explicit atoms first), gets the
-//! first atom type of `data/crippen.txt` (RDKit's table, in RDKit's order) whose SMARTS matches
-//! with its first atom on that atom; logP is the sum of the types' contributions.
-
+//! Every atom, hydrogens included (implicit hydrogens become explicit atoms first, after the
+//! heavy atoms, in the order of the atoms they sit on), gets the first atom type of
+//! `data/crippen.txt` (RDKit's table, in RDKit's order) whose SMARTS matches with its first atom
+//! on that atom; logP is the sum of the types' contributions.
+//!
+//! **RDKit's match cap.** RDKit lists each pattern's matches with `SubstructMatch`, which stops
+//! at 1,000 matches, symmetric mappings counted apart, listed atom by atom in index order of
+//! the pattern's first atom. Only the atoms of those first 1,000 matches can take the pattern's
+//! type; an atom no pattern reaches within its cap contributes nothing. So on large molecules
+//! (a carbon chain from about 1,000 atoms on) RDKit's logP stops growing, and this module gives
+//! RDKit's number there too: the paper's metric is RDKit's. On molecules whose every pattern
+//! has fewer than 1,000 matches the cap changes nothing.
 use std::sync::OnceLock;
 
 use crate::mol::{BondOrder, Molecule};
@@ -12,13 +20,13 @@ use crate::smarts::{AtomFacts, MatchGraph, Smarts};
 struct AtomType {
     pattern: Smarts,
     logp: f64,
+    /// Elements the pattern's first atom can be (`None`: any).
+    roots: Option<Vec<u8>>,
 }
 
-/// The atom types, and for each element the indices of the types whose first atom can match it
-/// (in table order).
+/// The atom types, in table order.
 struct Table {
     types: Vec<AtomType>,
-    by_element: Vec<Vec<usize>>,
 }
 
 fn table() -> &'static Table {
@@ -29,8 +37,10 @@ fn table() -> &'static Table {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .map(|l| {
                 let cols: Vec<&str> = l.split('\t').collect();
+                let pattern = Smarts::parse(cols[1]).expect("the shipped Crippen table parses");
                 AtomType {
-                    pattern: Smarts::parse(cols[1]).expect("the shipped Crippen table parses"),
+                    roots: pattern.root_elements(),
+                    pattern,
                     logp: cols[2]
                         .trim()
                         .parse()
@@ -38,19 +48,7 @@ fn table() -> &'static Table {
                 }
             })
             .collect();
-        let by_element = (0..=118u8)
-            .map(|z| {
-                (0..types.len())
-                    .filter(|&t| {
-                        types[t]
-                            .pattern
-                            .root_elements()
-                            .is_none_or(|els| els.contains(&z))
-                    })
-                    .collect()
-            })
-            .collect();
-        Table { types, by_element }
+        Table { types }
     })
 }
 
@@ -103,13 +101,36 @@ pub(crate) fn hydrogen_expanded(mol: &Molecule) -> MatchGraph {
 pub fn crippen_logp(mol: &Molecule) -> f64 {
     let g = hydrogen_expanded(mol);
     let table = table();
-    (0..g.atoms.len())
-        .map(|atom| {
-            table.by_element[usize::from(g.atoms[atom].element)]
-                .iter()
-                .map(|&t| &table.types[t])
-                .find(|t| t.pattern.matches_at(&g, atom))
-                .map_or(0.0, |t| t.logp)
-        })
-        .sum()
+    let mut contribution: Vec<Option<f64>> = vec![None; g.atoms.len()];
+    let mut unassigned = g.atoms.len();
+    for t in &table.types {
+        if unassigned == 0 {
+            break;
+        }
+        // the pattern's matches, atom by atom in index order, until RDKit's cap
+        let mut listed = 0;
+        for (atom, slot) in contribution.iter_mut().enumerate() {
+            if listed >= MAX_MATCHES {
+                break;
+            }
+            if t.roots
+                .as_ref()
+                .is_some_and(|r| !r.contains(&g.atoms[atom].element))
+            {
+                continue;
+            }
+            let here = t.pattern.count_at(&g, atom, MAX_MATCHES - listed);
+            if here > 0 {
+                listed += here;
+                if slot.is_none() {
+                    *slot = Some(t.logp);
+                    unassigned -= 1;
+                }
+            }
+        }
+    }
+    contribution.into_iter().flatten().sum()
 }
+
+/// Most matches RDKit's `SubstructMatch` lists for one pattern (its `maxMatches` default).
+const MAX_MATCHES: usize = 1000;

@@ -205,32 +205,44 @@ impl Smarts {
         self.atoms[0].elements()
     }
 
-    /// Whether the pattern matches with its first atom on `root`.
-    pub(crate) fn matches_at(&self, g: &MatchGraph, root: usize) -> bool {
-        if !self.atoms[0].eval(&g.atoms[root]) {
-            return false;
+    /// How many distinct matches (atom mappings, symmetric ones counted apart, as RDKit's
+    /// `SubstructMatch` with `uniquify = false` lists them) have the pattern's first atom on
+    /// `root`, counting up to `cap`.
+    pub(crate) fn count_at(&self, g: &MatchGraph, root: usize, cap: usize) -> usize {
+        if cap == 0 || !self.atoms[0].eval(&g.atoms[root]) {
+            return 0;
         }
         let mut map = vec![usize::MAX; self.atoms.len()];
         map[0] = root;
-        self.extend(g, &mut map, 0)
+        let mut count = 0;
+        self.count_extensions(g, &mut map, 0, cap, &mut count);
+        count
     }
 
-    fn extend(&self, g: &MatchGraph, map: &mut [usize], k: usize) -> bool {
+    fn count_extensions(
+        &self,
+        g: &MatchGraph,
+        map: &mut [usize],
+        k: usize,
+        cap: usize,
+        count: &mut usize,
+    ) {
         let Some(&(parent, child, query)) = self.edges.get(k) else {
-            return true;
+            *count += 1;
+            return;
         };
         let from = map[parent];
         for &(nb, order) in &g.adjacency[from] {
+            if *count >= cap {
+                return;
+            }
             if !query.accepts(order) || map.contains(&nb) || !self.atoms[child].eval(&g.atoms[nb]) {
                 continue;
             }
             map[child] = nb;
-            if self.extend(g, map, k + 1) {
-                return true;
-            }
+            self.count_extensions(g, map, k + 1, cap, count);
             map[child] = usize::MAX;
         }
-        false
     }
 }
 

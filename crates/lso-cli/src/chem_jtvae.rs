@@ -39,6 +39,10 @@ pub struct DecodeArgs {
     /// Seed of stochastic decoding.
     #[arg(long, default_value_t = 0)]
     decode_seed: u64,
+    /// Attach the tree nodes still open when the decoder's 100 steps run out to their
+    /// fathers (the official decoder, the default, leaves them out of the molecule).
+    #[arg(long)]
+    attach_open_branches: bool,
 }
 
 impl DecodeArgs {
@@ -48,6 +52,7 @@ impl DecodeArgs {
             stochastic: self.stochastic,
             work_limit: self.work_limit,
             seed: self.decode_seed,
+            attach_open_branches: self.attach_open_branches,
         })
     }
 }
@@ -77,8 +82,10 @@ pub struct Decode {
     /// whitespace-separated numbers.
     #[arg(long)]
     input: PathBuf,
-    /// TSV: `smiles valid work error`, one row per latent row (`work` in the units of
-    /// `--work-limit`; deterministic, unlike the times of the summary line).
+    /// TSV: `smiles valid work nodes open error`, one row per latent row (`work` in the units
+    /// of `--work-limit`, deterministic, unlike the times of the summary line; `nodes` the
+    /// junction-tree nodes decoded, `open` those still open when the 100 decoder steps ran out,
+    /// which are not part of the molecule unless `--attach-open-branches`).
     #[arg(long)]
     output: PathBuf,
 }
@@ -96,7 +103,7 @@ pub struct Sample {
     /// Seed of the latent draws.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// TSV: `smiles valid work error`, as `lso chem decode` writes.
+    /// TSV: `smiles valid work nodes open error`, as `lso chem decode` writes.
     #[arg(long)]
     output: PathBuf,
     /// Training molecules (one SMILES per line): also report how many unique valid samples are
@@ -272,10 +279,10 @@ fn read_latents(path: &Path, dim: usize) -> anyhow::Result<Vec<Result<Vec<f32>, 
 }
 
 fn write_decoded(out: &mut impl Write, o: &DecodeOutcome) -> std::io::Result<()> {
-    let work = o.work;
+    let counts = format!("{}\t{}\t{}", o.work, o.tree_nodes, o.open_nodes);
     match &o.smiles {
-        Ok(s) => writeln!(out, "{s}\ttrue\t{work}\t"),
-        Err(e) => writeln!(out, "\tfalse\t{work}\t{}", clean(&e.to_string())),
+        Ok(s) => writeln!(out, "{s}\ttrue\t{counts}\t"),
+        Err(e) => writeln!(out, "\tfalse\t{counts}\t{}", clean(&e.to_string())),
     }
 }
 
@@ -322,7 +329,7 @@ fn decode_rows(
                     write_decoded(out, &o)?;
                     all.push(o);
                 }
-                Err(e) => writeln!(out, "\tfalse\t\t{}", clean(&e))?,
+                Err(e) => writeln!(out, "\tfalse\t\t\t\t{}", clean(&e))?,
             }
         }
         out.flush()?;
@@ -339,7 +346,7 @@ impl Decode {
         let model = load(&self.model)?;
         let rows = read_latents(&self.input, model.latent_dim())?;
         let mut out = create(&self.output)?;
-        writeln!(out, "smiles\tvalid\twork\terror")?;
+        writeln!(out, "smiles\tvalid\twork\tnodes\topen\terror")?;
         let outcomes = decode_rows(&model, &rows, &options, &mut out, "decode")?;
         eprintln!("{}", summary(&outcomes));
         Ok(())
@@ -357,7 +364,7 @@ impl Sample {
             .map(Ok)
             .collect();
         let mut out = create(&self.output)?;
-        writeln!(out, "smiles\tvalid\twork\terror")?;
+        writeln!(out, "smiles\tvalid\twork\tnodes\topen\terror")?;
         let outcomes = decode_rows(&model, &rows, &options, &mut out, "sample")?;
         let unique: std::collections::HashSet<&String> = outcomes
             .iter()

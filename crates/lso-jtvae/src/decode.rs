@@ -15,11 +15,24 @@
 //!    the partial molecule of the second pass is kept.
 //! 3. The molecule is sanitised and written as canonical SMILES (stereo-free).
 //!
-//! Differences from the official code, all on purpose: nodes still on the stack when the step
-//! budget runs out are attached to their fathers (the official code silently drops them from
-//! the assembly); leaf clusters carry no atom marks during assembly, exactly as in training (the
-//! official code can leave stale marks from the feasibility checks); a per-molecule work limit
-//! turns a pathological search into an explicit failure.
+//! **Open branches.** As in the official decoder, a new node records its father at once but the
+//! father records the node only when the decoder backtracks from it. When the step budget
+//! ([`MAX_TREE_NODES`] steps, a backtrack counting as one) runs out, the nodes still on the
+//! stack are open: the assembly walks the recorded neighbour lists from the root, so an open
+//! node and everything below it is not part of the molecule, and the root's own list lacks its
+//! open child. The tree encoder that scores the attachments still sees every node (the
+//! official encoder builds its messages from every node's list, so the open child's message
+//! reaches the root's outgoing messages); a symmetric adjacency of the whole tree gives those
+//! messages exactly, since no message towards an open node feeds one between assembled nodes.
+//! Far from the data the step budget runs out and the official model decodes small molecules
+//! there; [`DecodeOptions::attach_open_branches`] attaches the open nodes to their fathers
+//! instead (this crate's behaviour before it followed the official code; it lets the decoder
+//! build 100-node molecules, such as fused aromatic sheets, at the latent box's corners).
+//!
+//! Differences from the official code, on purpose: leaf clusters carry no atom marks during
+//! assembly, exactly as in training (the official code can leave stale marks from the
+//! feasibility checks); a per-molecule work limit turns a pathological search into an explicit
+//! failure.
 //!
 //! The work limit counts, not times: the work is `lso-chem`'s count of sanitisation work on the
 //! decoding thread ([`lso_chem::thread_work`]: atoms whose rings are perceived, ring-search and
@@ -66,6 +79,10 @@ pub struct DecodeOptions {
     pub work_limit: u64,
     /// Seed of the stochastic choices (row `i` of a batch uses `seed + i`).
     pub seed: u64,
+    /// Attach the nodes still open when the step budget runs out to their fathers, so they
+    /// join the molecule; `false` (the default, the official decoder) leaves them out (see the
+    /// [module docs](self)).
+    pub attach_open_branches: bool,
 }
 
 impl Default for DecodeOptions {
@@ -74,6 +91,7 @@ impl Default for DecodeOptions {
             stochastic: false,
             work_limit: DEFAULT_WORK_LIMIT,
             seed: 0,
+            attach_open_branches: false,
         }
     }
 }
@@ -115,8 +133,13 @@ pub enum DecodeFailure {
 pub struct DecodeOutcome {
     /// Canonical SMILES of the molecule, or why there is none.
     pub smiles: Result<String, DecodeFailure>,
-    /// Number of junction-tree nodes decoded (0 when decoding did not start).
+    /// Number of junction-tree nodes decoded (0 when decoding did not start), open ones
+    /// included.
     pub tree_nodes: usize,
+    /// Nodes still open when the step budget ran out (0 when the tree was finished): they and
+    /// their descendants are left out of the molecule unless
+    /// [`DecodeOptions::attach_open_branches`] is set.
+    pub open_nodes: usize,
     /// Work done, in units of [`lso_chem::thread_work`].
     pub work: u64,
     /// Wall-clock time spent.
@@ -134,20 +157,12 @@ pub fn decode_one(
 ) -> DecodeOutcome {
     let start = Instant::now();
     let meter = Meter::start(options.work_limit);
-    let mut tree_nodes = 0;
-    let smiles = decode_inner(
-        model,
-        clusters,
-        z,
-        options,
-        seed,
-        &meter,
-        &mut tree_nodes,
-        device,
-    );
+    let mut size = TreeSize::default();
+    let smiles = decode_inner(model, clusters, z, options, seed, &meter, &mut size, device);
     DecodeOutcome {
         smiles,
-        tree_nodes,
+        tree_nodes: size.nodes,
+        open_nodes: size.open,
         work: meter.spent(),
         elapsed: start.elapsed(),
     }
@@ -197,6 +212,7 @@ pub fn decode_batch(
                     reason: "the decoding thread failed".into(),
                 }),
                 tree_nodes: 0,
+                open_nodes: 0,
                 work: 0,
                 elapsed: Duration::ZERO,
             })
@@ -212,7 +228,7 @@ fn decode_inner(
     options: &DecodeOptions,
     seed: u64,
     meter: &Meter,
-    tree_nodes: &mut usize,
+    size: &mut TreeSize,
     device: &Device,
 ) -> Result<String, DecodeFailure> {
     let latent = model.latent();
@@ -230,7 +246,10 @@ fn decode_inner(
     let z_tree = floats(&z[..half], [1, half], device);
     let z_mol = floats(&z[half..], [1, latent - half], device);
     let tree = decode_tree(model, clusters, z_tree, rng.as_mut(), meter, device)?;
-    *tree_nodes = tree.wids.len();
+    *size = TreeSize {
+        nodes: tree.wids.len(),
+        open: tree.open.len(),
+    };
     if tree.wids.len() == 1 {
         let label = &clusters.vocab().labels()[tree.wids[0]];
         return Molecule::from_smiles(label)
@@ -239,7 +258,23 @@ fn decode_inner(
                 reason: format!("single cluster {label}: {e}"),
             });
     }
-    assemble_tree(model, clusters, &tree, z_mol, rng, meter, device)
+    assemble_tree(
+        model,
+        clusters,
+        &tree,
+        options.attach_open_branches,
+        z_mol,
+        rng,
+        meter,
+        device,
+    )
+}
+
+/// Nodes of a decoded tree, and how many were still open at the end.
+#[derive(Debug, Clone, Copy, Default)]
+struct TreeSize {
+    nodes: usize,
+    open: usize,
 }
 
 /// The work of one decode on its thread, against its limit.
@@ -274,11 +309,26 @@ impl Meter {
     }
 }
 
-/// A decoded junction tree: labels and adjacency (father first, then children in order).
+/// A decoded junction tree: labels and the neighbour lists as the official decoder records
+/// them (father first, then the children the decoder backtracked from, in order), and the nodes
+/// still open when the step budget ran out, each with its father (top of the stack last).
 #[derive(Debug, Clone)]
 struct DecodedTree {
     wids: Vec<usize>,
     neighbours: Vec<Vec<usize>>,
+    open: Vec<(usize, usize)>,
+}
+
+impl DecodedTree {
+    /// The whole tree's symmetric adjacency: the recorded lists with every open node added to
+    /// its father's, deepest first (the order this crate attached them in before).
+    fn full_neighbours(&self) -> Vec<Vec<usize>> {
+        let mut full = self.neighbours.clone();
+        for &(x, fa) in self.open.iter().rev() {
+            full[fa].push(x);
+        }
+        full
+    }
 }
 
 type Slots = Vec<(u8, i8, u32)>;
@@ -415,6 +465,7 @@ fn decode_tree(
     let mut tree = DecodedTree {
         wids: vec![root],
         neighbours: vec![Vec::new()],
+        open: Vec::new(),
     };
     let mut stack: Vec<(usize, Slots)> = vec![(0, clusters.slots(root))];
     let mut messages: HashMap<(usize, usize), Tensor<2>> = HashMap::new();
@@ -465,12 +516,9 @@ fn decode_tree(
             stack.pop();
         }
     }
-    // nodes left on the stack when the budget ran out join their fathers
-    while stack.len() > 1 {
-        let (x, _) = stack.pop().expect("len > 1");
-        let fa = stack[stack.len() - 1].0;
-        tree.neighbours[fa].push(x);
-    }
+    // nodes left on the stack when the budget ran out are open: their fathers have not
+    // recorded them
+    tree.open = stack.windows(2).map(|w| (w[1].0, w[0].0)).collect();
     Ok(tree)
 }
 
@@ -633,27 +681,32 @@ impl Assembly<'_> {
     }
 }
 
-/// Assemble a decoded tree of two or more nodes into a molecule.
+/// Assemble a decoded tree of two or more nodes into a molecule: the nodes reachable from the
+/// root through the recorded neighbour lists, or with `attach_open` the whole tree.
+#[allow(clippy::too_many_arguments)]
 fn assemble_tree(
     model: &JtvaeModel,
     clusters: &ClusterSet,
     tree: &DecodedTree,
+    attach_open: bool,
     z_mol: Tensor<2>,
     rng: Option<ChaCha8Rng>,
     meter: &Meter,
     device: &Device,
 ) -> Result<String, DecodeFailure> {
     let n = tree.wids.len();
-    let plan = TreePlan::new(&[(tree.wids.clone(), tree.neighbours.clone())]);
+    let full = tree.full_neighbours();
+    let walked = if attach_open { &full } else { &tree.neighbours };
+    let plan = TreePlan::new(&[(tree.wids.clone(), full.clone())]);
     let (store, _) = model.encode_trees(&plan, device);
     let parts: Vec<Part<'_>> = (0..n)
-        .map(|i| clusters.part(tree.wids[i], i as u32 + 1, tree.neighbours[i].len()))
+        .map(|i| clusters.part(tree.wids[i], i as u32 + 1, walked[i].len()))
         .collect();
     let mut search = Assembly {
         model,
         device,
         parts,
-        neighbours: &tree.neighbours,
+        neighbours: walked,
         links: (0..n).collect(),
         store,
         offset: plan.n_messages() + 1,

@@ -42,6 +42,11 @@ pub struct ChemConfig {
     /// runs made before it existed still match.
     #[serde(skip_serializing_if = "is_zero")]
     pub retrain_max_candidates: usize,
+    /// Attach the tree nodes still open when the decoder's step budget runs out to their
+    /// fathers ([`lso_jtvae::DecodeOptions::attach_open_branches`]); `false`, the default,
+    /// leaves them out of the molecule, as the official decoder does. Set, the decoder builds
+    /// 100-node fused aromatic sheets at the latent box's corners (docs/chem-task.md).
+    pub attach_open_branches: bool,
 }
 
 impl Default for ChemConfig {
@@ -53,6 +58,7 @@ impl Default for ChemConfig {
             decode_work_limit: lso_jtvae::DEFAULT_WORK_LIMIT,
             decode_time_limit: None,
             retrain_max_candidates: 0,
+            attach_open_branches: false,
         }
     }
 }
@@ -135,6 +141,7 @@ impl ChemConfig {
         })?;
         model.set_decode_options(DecodeOptions {
             work_limit: self.decode_work_limit,
+            attach_open_branches: self.attach_open_branches,
             ..DecodeOptions::default()
         });
         model.set_retrain_settings(lso_jtvae::RetrainSettings {
