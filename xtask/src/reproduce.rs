@@ -208,19 +208,6 @@ fn config_text(
             toml::Value::Table(toml::from_str("kind = \"sample\"")?),
         );
     }
-    if task == Task::Chem && retrain_every < budget as u64 {
-        // a run that retrains on its own molecules scores at most this many candidate
-        // attachments per molecule: the optimiser's fused aromatic sheets have thousands
-        // (a 17-43 s step each with all of them); 0.8 % of ZINC molecules have more than 256.
-        // A run retraining only at the start, on ZINC, keeps the paper's loss.
-        doc.get_mut("task")
-            .and_then(toml::Value::as_table_mut)
-            .context("the config template has no [task]")?
-            .insert(
-                "retrain_max_candidates".into(),
-                toml::Value::Integer(CHEM_RETRAIN_MAX_CANDIDATES),
-            );
-    }
     if quick {
         let lp = doc
             .get_mut("loop")
@@ -288,11 +275,6 @@ fn pretrain_expr_models(lso: &Path, settings: &[Setting]) -> anyhow::Result<()> 
     }
     Ok(())
 }
-
-/// The chemistry runs' limit on the candidate attachments a molecule's assembly loss scores
-/// when a run retrains on its own molecules (`[task] retrain_max_candidates`; a departure from
-/// the paper, docs/chem-task.md).
-pub const CHEM_RETRAIN_MAX_CANDIDATES: i64 = 256;
 
 /// Directory of one run.
 pub fn run_dir(out: &Path, setting: &str, seed: u64) -> PathBuf {
@@ -582,25 +564,26 @@ mod tests {
             .expect("toml")
     }
 
-    fn max_candidates(config: &toml::Table) -> Option<i64> {
-        config["task"].get("retrain_max_candidates")?.as_integer()
-    }
-
     #[test]
-    fn chem_runs_that_retrain_on_their_molecules_limit_the_candidates() {
-        let weighted = chem_config("k_1e-3/r_50", false);
-        assert_eq!(max_candidates(&weighted), Some(CHEM_RETRAIN_MAX_CANDIDATES));
-        assert_eq!(weighted["loop"]["seed"].as_integer(), Some(3));
-        assert_eq!(
-            max_candidates(&chem_config("dbas/q_0.8/r_200/n_0.1", false)),
-            Some(CHEM_RETRAIN_MAX_CANDIDATES)
-        );
-        // standard LSO retrains once, at the start, on ZINC alone: the paper's loss
-        assert_eq!(max_candidates(&chem_config("k_inf/r_1000000", false)), None);
-        // the quick version retrains every 10 queries
-        assert_eq!(
-            max_candidates(&chem_config("k_inf/r_1000000", true)),
-            Some(CHEM_RETRAIN_MAX_CANDIDATES)
-        );
+    fn chem_runs_follow_the_official_code() {
+        for (name, quick) in [
+            ("k_1e-3/r_50", false),
+            ("k_inf/r_1000000", false),
+            ("k_inf/r_1000000", true),
+            ("dbas/q_0.8/r_200/n_0.1", false),
+        ] {
+            let config = chem_config(name, quick);
+            assert_eq!(config["loop"]["seed"].as_integer(), Some(3));
+            // the paper's retraining loss (every candidate attachment) and decoder
+            assert_eq!(config["task"].get("retrain_max_candidates"), None, "{name}");
+            assert_eq!(config["task"].get("attach_open_branches"), None, "{name}");
+            let strategy = &config["strategy"];
+            if strategy["kind"].as_str() == Some("gp-ei") {
+                // the paper's chemistry GP, refitted after every query
+                assert_eq!(strategy["sparse_zero_mean"].as_bool(), Some(true));
+                assert_eq!(strategy["sparse_standardise"].as_bool(), Some(false));
+                assert!(strategy["sparse_refit_iters"].as_integer() > Some(0));
+            }
+        }
     }
 }

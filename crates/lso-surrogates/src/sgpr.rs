@@ -76,12 +76,18 @@ pub struct SgprConfig {
     /// Most iterations per phase (L-BFGS iterations, or Adam steps for
     /// [`SgprSchedule::PaperAdam`]).
     pub max_iters: usize,
-    /// Smallest noise variance, in standardised units.
+    /// Smallest noise variance, as a fraction of the targets' variance (the variance itself in
+    /// standardised units).
     pub min_noise_variance: f64,
     /// The prior mean, in the targets' units: `None` fits a constant mean; `Some(c)` fixes it
     /// at `c` (`Some(0.0)` is gpflow's `SGPR` without a mean function, its default; far from
     /// the data the prediction then returns to 0 instead of to the data's level).
     pub fixed_mean: Option<f64>,
+    /// Standardise the inputs (per coordinate) and the targets before fitting (the default);
+    /// `false` fits in the data's own units, as the paper's chemistry code does (gpflow's
+    /// `SGPR` on the raw latent codes and raw scores). With `false` and
+    /// `fixed_mean: Some(0.0)` the GP is the paper's: its prior mean is 0 in the targets' units.
+    pub standardise: bool,
 }
 
 impl Default for SgprConfig {
@@ -95,11 +101,14 @@ impl Default for SgprConfig {
             max_iters: 1000,
             min_noise_variance: 1e-6,
             fixed_mean: None,
+            standardise: true,
         }
     }
 }
 
-/// A fitted sparse GP; inputs and targets are standardised inside (see the [crate docs](crate)).
+/// A fitted sparse GP; inputs and targets are standardised inside unless
+/// [`SgprConfig::standardise`] is off (see the [crate docs](crate)). "Standardised" below means
+/// the units the GP is fitted in: the data's own units when standardisation is off.
 #[derive(Debug, Clone)]
 pub struct Sgpr {
     kernel: Kernel,
@@ -531,6 +540,19 @@ fn unpack(v: &[f64], d: usize) -> (GpParams, Vec<f64>) {
     )
 }
 
+/// The spread (standard deviation) of each input and the variance of the targets in the units a
+/// fit works in: 1 when it standardises, the data's own otherwise.
+fn spread_in_fit_units(raw: &[f64], d: usize, y: &[f64], standardise: bool) -> (Vec<f64>, f64) {
+    if standardise {
+        (vec![1.0; d], 1.0)
+    } else {
+        (
+            Scaler::fit(raw, d).scale,
+            Scaler::fit(y, 1).scale[0].powi(2),
+        )
+    }
+}
+
 /// Lloyd's k-means from `init` centres, a fixed number of iterations.
 fn kmeans(x: &[f64], d: usize, mut centres: Vec<f64>, iters: usize) -> Vec<f64> {
     let n = x.len() / d;
@@ -583,6 +605,34 @@ impl Sgpr {
         params: GpParams,
         z: Vec<f64>,
     ) -> Result<Self> {
+        Self::conditioned(x, y, kernel, params, z, true)
+    }
+
+    /// [`Sgpr::with_params`] in the data's own units: nothing is standardised, so the
+    /// parameters, the inducing inputs and the mean are in the units of `x` and `y`
+    /// ([`SgprConfig::standardise`] off, the paper's chemistry GP).
+    ///
+    /// # Errors
+    /// As [`Sgpr::with_params`].
+    pub fn with_params_raw(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        kernel: Kernel,
+        params: GpParams,
+        z: Vec<f64>,
+    ) -> Result<Self> {
+        Self::conditioned(x, y, kernel, params, z, false)
+    }
+
+    /// [`Sgpr::with_params`], standardising inputs and targets or not.
+    fn conditioned(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        kernel: Kernel,
+        params: GpParams,
+        z: Vec<f64>,
+        standardise: bool,
+    ) -> Result<Self> {
         check_data(&x, &y)?;
         let d = x.ncols();
         if params.log_lengthscales.len() != d {
@@ -595,10 +645,10 @@ impl Sgpr {
             return Err(SurrogateError::InducingShape { len: z.len(), d });
         }
         let raw: Vec<f64> = x.iter().copied().collect();
-        let x_scaler = Scaler::fit(&raw, d);
+        let x_scaler = Scaler::fit_or_identity(&raw, d, standardise);
         let xs = x_scaler.apply(&raw);
         let y_raw = y.to_vec();
-        let y_scaler = Scaler::fit(&y_raw, 1);
+        let y_scaler = Scaler::fit_or_identity(&y_raw, 1, standardise);
         let ys = y_scaler.apply(&y_raw);
         let e = evaluate(kernel, &xs, &ys, d, &params, &z, false)?;
         let mut mean_weights = col(&e.c);
@@ -648,7 +698,7 @@ impl Sgpr {
         let n = x.nrows();
         let m = config.inducing.clamp(1, n);
         let raw: Vec<f64> = x.iter().copied().collect();
-        let xs = Scaler::fit(&raw, d).apply(&raw);
+        let xs = Scaler::fit_or_identity(&raw, d, config.standardise).apply(&raw);
         let mut z: Vec<f64> = Vec::with_capacity(m * d);
         let mut picks: Vec<usize> = sample(rng, n, m).into_vec();
         picks.sort_unstable();
@@ -658,26 +708,37 @@ impl Sgpr {
         if config.init == InducingInit::KMeans {
             z = kmeans(&xs, d, z, 10);
         }
-        // lengthscales sqrt(d) in the standardised space, so that typical squared distances
-        // scale to O(1) (with lengthscale 1 in 56 dimensions every pair of points is
-        // uncorrelated and the bound's only reachable optimum is "all noise")
+        let data_scale = Scaler::fit(&raw, d).scale;
+        let (fit_scale, y_var) = spread_in_fit_units(&raw, d, &y.to_vec(), config.standardise);
+        // signal variance var(y) and noise variance 0.01 var(y), as the paper's start
+        let scales = GpParams {
+            log_signal_variance: y_var.ln(),
+            log_noise_variance: (0.01 * y_var).ln(),
+            ..GpParams::default_for(d)
+        };
         let start = if config.schedule == SgprSchedule::PaperAdam {
-            let scaler = Scaler::fit(&raw, d);
+            // lengthscales exp(0.1 N(0, 1)) in the data's units
             GpParams {
-                log_lengthscales: scaler
-                    .scale
+                log_lengthscales: data_scale
                     .iter()
-                    .map(|s| {
+                    .zip(&fit_scale)
+                    .map(|(s, f)| {
                         let e: f64 = rand_distr::Distribution::sample(&StandardNormal, rng);
-                        0.1 * e - s.ln()
+                        0.1 * e - s.ln() + f.ln()
                     })
                     .collect(),
-                ..GpParams::default_for(d)
+                ..scales
             }
         } else {
+            // lengthscales sqrt(d) times each input's spread, so that typical squared distances
+            // scale to O(1) (with lengthscale 1 in 56 dimensions every pair of points is
+            // uncorrelated and the bound's only reachable optimum is "all noise")
             GpParams {
-                log_lengthscales: vec![0.5 * (d as f64).ln(); d],
-                ..GpParams::default_for(d)
+                log_lengthscales: fit_scale
+                    .iter()
+                    .map(|f| 0.5 * (d as f64).ln() + f.ln())
+                    .collect(),
+                ..scales
             }
         };
         Self::fit_from(x, y, config, start, z, true)
@@ -733,7 +794,7 @@ impl Sgpr {
             });
         }
         let raw: Vec<f64> = x.iter().copied().collect();
-        let z = Scaler::fit(&raw, d).apply(&start.inducing);
+        let z = Scaler::fit_or_identity(&raw, d, config.standardise).apply(&start.inducing);
         Self::fit_from(x, y, config, start.params.clone(), z, false)
     }
 
@@ -747,20 +808,24 @@ impl Sgpr {
     ) -> Result<Self> {
         let d = x.ncols();
         let raw: Vec<f64> = x.iter().copied().collect();
-        let xs = Scaler::fit(&raw, d).apply(&raw);
+        let xs = Scaler::fit_or_identity(&raw, d, config.standardise).apply(&raw);
         let y_raw = y.to_vec();
-        let y_scaler = Scaler::fit(&y_raw, 1);
+        let y_scaler = Scaler::fit_or_identity(&y_raw, 1, config.standardise);
         let ys = y_scaler.apply(&y_raw);
         let nz = z.len();
+        // the box of the parameters, the same relative to the data's spread in either units
+        let (x_spread, y_var) = spread_in_fit_units(&raw, d, &y_raw, config.standardise);
         let mut bounds = Bounds::unbounded(d + 3 + nz);
-        for t in 0..d + 1 {
-            bounds.lower[t] = -7.0;
-            bounds.upper[t] = 7.0;
+        for (t, s) in x_spread.iter().enumerate() {
+            bounds.lower[t] = -7.0 + s.ln();
+            bounds.upper[t] = 7.0 + s.ln();
         }
-        bounds.lower[d + 1] = config.min_noise_variance.ln();
-        bounds.upper[d + 1] = 2.0;
-        bounds.lower[d + 2] = -5.0;
-        bounds.upper[d + 2] = 5.0;
+        bounds.lower[d] = -7.0 + y_var.ln();
+        bounds.upper[d] = 7.0 + y_var.ln();
+        bounds.lower[d + 1] = (config.min_noise_variance * y_var).ln();
+        bounds.upper[d + 1] = 2.0 + y_var.ln();
+        bounds.lower[d + 2] = -5.0 * y_var.sqrt();
+        bounds.upper[d + 2] = 5.0 * y_var.sqrt();
         let lbfgs = LbfgsConfig {
             max_iterations: config.max_iters,
             ..LbfgsConfig::default()
@@ -778,7 +843,7 @@ impl Sgpr {
             // evaluation did), without the bound's gradient the optimiser would have computed
             bounds.project(&mut v);
             let (params, z) = unpack(&v, d);
-            let mut model = Self::with_params(x, y, config.kernel, params, z)?;
+            let mut model = Self::conditioned(x, y, config.kernel, params, z, config.standardise)?;
             if !model.bound.is_finite() {
                 return Err(SurrogateError::Fit(format!(
                     "the bound is not finite at the start: {}",
@@ -843,7 +908,7 @@ impl Sgpr {
             return Err(SurrogateError::Fit(e));
         }
         let (params, z) = unpack(&v, d);
-        let mut model = Self::with_params(x, y, config.kernel, params, z)?;
+        let mut model = Self::conditioned(x, y, config.kernel, params, z, config.standardise)?;
         model.fit = report;
         Ok(model)
     }

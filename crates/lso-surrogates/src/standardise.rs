@@ -35,6 +35,18 @@ impl Scaler {
         Self { mean, scale }
     }
 
+    /// [`Scaler::fit`] when `standardise`, else the identity (mean 0, scale 1).
+    pub fn fit_or_identity(data: &[f64], d: usize, standardise: bool) -> Self {
+        if standardise {
+            Self::fit(data, d)
+        } else {
+            Self {
+                mean: vec![0.0; d],
+                scale: vec![1.0; d],
+            }
+        }
+    }
+
     pub fn apply(&self, raw: &[f64]) -> Vec<f64> {
         raw.chunks(self.mean.len())
             .flat_map(|row| {

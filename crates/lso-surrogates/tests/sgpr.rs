@@ -70,6 +70,67 @@ fn bound_gradient_and_predictions_match_gpflow() {
     }
 }
 
+/// The paper's chemistry GP (`fixtures/gpflow/make_sgpr_raw.py`): gpflow's `SGPR` on raw
+/// inputs and targets with no mean function, against the raw-unit model with its mean at 0.
+#[test]
+fn in_raw_units_with_a_zero_mean_the_bound_and_predictions_match_gpflow() {
+    let f: Value = serde_json::from_str(include_str!("fixtures/gpflow/sgpr_raw.json")).unwrap();
+    for case in f["cases"].as_array().unwrap() {
+        let x = matrix(&case["x"]);
+        let y = Array1::from(vector(&case["y"]));
+        let d = x.ncols();
+        let params = GpParams {
+            log_lengthscales: vector(&case["log_lengthscales"]),
+            log_signal_variance: case["log_signal_variance"].as_f64().unwrap(),
+            log_noise_variance: case["log_noise_variance"].as_f64().unwrap(),
+            mean: 0.0,
+        };
+        let z = vector(&case["z"]);
+        let model = Sgpr::with_params_raw(
+            x.view(),
+            y.view(),
+            Kernel::SquaredExponential,
+            params.clone(),
+            z.clone(),
+        )
+        .unwrap();
+        let bound = case["bound"].as_f64().unwrap();
+        assert!(
+            rel_close(model.bound(), bound, 1e-8),
+            "{} vs {bound}",
+            model.bound()
+        );
+        // gpflow has no mean parameter: our gradient without its mean entry
+        let (_, grad) = model.bound_at(&params, &z).unwrap();
+        let ours: Vec<f64> = grad
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != d + 2)
+            .map(|(_, g)| *g)
+            .collect();
+        let expected = vector(&case["grad"]);
+        assert_eq!(ours.len(), expected.len());
+        let scale = expected.iter().fold(0.0f64, |a, g| a.max(g.abs()));
+        for (k, (g, e)) in ours.iter().zip(&expected).enumerate() {
+            assert!(
+                (g - e).abs() <= 1e-6 * scale.max(1.0),
+                "gradient {k}: {g} vs {e}"
+            );
+        }
+        let (mean, var) = model.predict(matrix(&case["x_test"]).view()).unwrap();
+        for (i, (m, e)) in mean.iter().zip(vector(&case["pred_mean"])).enumerate() {
+            assert!(rel_close(*m, e, 1e-6), "mean {i}: {m} vs {e}");
+        }
+        for (i, (v, e)) in var.iter().zip(vector(&case["pred_var"])).enumerate() {
+            assert!(rel_close(*v, e, 1e-6), "var {i}: {v} vs {e}");
+        }
+        // the standardised model at the same raw-unit parameters is a different GP
+        let standardised =
+            Sgpr::with_params(x.view(), y.view(), Kernel::SquaredExponential, params, z).unwrap();
+        assert!(!rel_close(standardised.bound(), bound, 1e-3));
+    }
+}
+
 #[test]
 fn input_gradients_match_finite_differences() {
     let f = fixture();
@@ -268,13 +329,53 @@ fn a_fixed_mean_is_where_predictions_return_far_from_the_data() {
     let refit = zero
         .refit(
             x2.view(),
-            Array1::from(y2).view(),
+            Array1::from(y2.clone()).view(),
             &SgprConfig {
                 max_iters: 0,
                 ..pinned
             },
         )
         .unwrap();
+    let (mu, _) = refit.predict(far.view()).unwrap();
+    assert!(mu[0].abs() < 1e-6, "{}", mu[0]);
+    // in raw units (the paper's chemistry GP) as well: the fit, a warm refit with iterations
+    let raw = SgprConfig {
+        standardise: false,
+        ..pinned
+    };
+    let fitted = Sgpr::fit(x.view(), y.view(), &raw, &mut rng).unwrap();
+    assert_eq!(fitted.params().mean, 0.0);
+    let (mu, _) = fitted.predict(far.view()).unwrap();
+    assert!(mu[0].abs() < 1e-6, "{}", mu[0]);
+    let (mu, _) = fitted.predict(x.view()).unwrap();
+    let worst = mu
+        .iter()
+        .zip(&y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 0.5, "{worst}");
+    // its parameters and inducing inputs are in the data's units: the raw-unit model with them
+    // is the fit
+    let again = Sgpr::with_params_raw(
+        x.view(),
+        y.view(),
+        Kernel::SquaredExponential,
+        fitted.params().clone(),
+        fitted.inducing_inputs(),
+    )
+    .unwrap();
+    assert_eq!(again.bound(), fitted.bound());
+    let refit = fitted
+        .refit(
+            x2.view(),
+            Array1::from(y2.clone()).view(),
+            &SgprConfig {
+                max_iters: 5,
+                ..raw
+            },
+        )
+        .unwrap();
+    assert_eq!(refit.params().mean, 0.0);
     let (mu, _) = refit.predict(far.view()).unwrap();
     assert!(mu[0].abs() < 1e-6, "{}", mu[0]);
 }
