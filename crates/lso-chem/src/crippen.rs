@@ -20,8 +20,17 @@ use crate::smarts::{AtomFacts, MatchGraph, Smarts};
 struct AtomType {
     pattern: Smarts,
     logp: f64,
-    /// Elements the pattern's first atom can be (`None`: any).
-    roots: Option<Vec<u8>>,
+    /// Whether the pattern's first atom can be an atom of each atomic number (0-118).
+    roots: Vec<bool>,
+}
+
+impl AtomType {
+    fn root_can_be(&self, element: u8) -> bool {
+        self.roots
+            .get(usize::from(element))
+            .copied()
+            .unwrap_or(false)
+    }
 }
 
 /// The atom types, in table order.
@@ -38,8 +47,11 @@ fn table() -> &'static Table {
             .map(|l| {
                 let cols: Vec<&str> = l.split('\t').collect();
                 let pattern = Smarts::parse(cols[1]).expect("the shipped Crippen table parses");
+                let elements = pattern.root_elements();
                 AtomType {
-                    roots: pattern.root_elements(),
+                    roots: (0..=118u8)
+                        .map(|z| elements.as_ref().is_none_or(|e| e.contains(&z)))
+                        .collect(),
                     pattern,
                     logp: cols[2]
                         .trim()
@@ -101,35 +113,73 @@ pub(crate) fn hydrogen_expanded(mol: &Molecule) -> MatchGraph {
 pub fn crippen_logp(mol: &Molecule) -> f64 {
     let g = hydrogen_expanded(mol);
     let table = table();
-    let mut contribution: Vec<Option<f64>> = vec![None; g.atoms.len()];
+    // each atom's first matching type, as if there were no cap
+    let first: Vec<Option<usize>> = (0..g.atoms.len())
+        .map(|atom| {
+            table.types.iter().position(|t| {
+                t.root_can_be(g.atoms[atom].element) && t.pattern.count_at(&g, atom, 1) > 0
+            })
+        })
+        .collect();
+    // the cap can only change an atom's type if that type's pattern reaches it
+    let mut used: Vec<usize> = first.iter().flatten().copied().collect();
+    used.sort_unstable();
+    used.dedup();
+    let capped = used.into_iter().any(|t| {
+        let mut listed = 0;
+        for atom in 0..g.atoms.len() {
+            if table.types[t].root_can_be(g.atoms[atom].element) {
+                listed += table.types[t]
+                    .pattern
+                    .count_at(&g, atom, MAX_MATCHES - listed);
+                if listed >= MAX_MATCHES {
+                    return true;
+                }
+            }
+        }
+        false
+    });
+    let types = if capped {
+        capped_types(&g, table)
+    } else {
+        first
+    };
+    types
+        .into_iter()
+        .flatten()
+        .map(|t| table.types[t].logp)
+        .sum()
+}
+
+/// Each atom's type under RDKit's cap: pattern by pattern in table order, its matches atom by
+/// atom in index order until [`MAX_MATCHES`], each match giving its first atom the type unless
+/// an earlier pattern did.
+fn capped_types(g: &MatchGraph, table: &Table) -> Vec<Option<usize>> {
+    let mut types: Vec<Option<usize>> = vec![None; g.atoms.len()];
     let mut unassigned = g.atoms.len();
-    for t in &table.types {
+    for (t, atom_type) in table.types.iter().enumerate() {
         if unassigned == 0 {
             break;
         }
-        // the pattern's matches, atom by atom in index order, until RDKit's cap
         let mut listed = 0;
-        for (atom, slot) in contribution.iter_mut().enumerate() {
+        for (atom, slot) in types.iter_mut().enumerate() {
             if listed >= MAX_MATCHES {
                 break;
             }
-            if t.roots
-                .as_ref()
-                .is_some_and(|r| !r.contains(&g.atoms[atom].element))
-            {
+            if !atom_type.root_can_be(g.atoms[atom].element) {
                 continue;
             }
-            let here = t.pattern.count_at(&g, atom, MAX_MATCHES - listed);
+            let here = atom_type.pattern.count_at(g, atom, MAX_MATCHES - listed);
             if here > 0 {
                 listed += here;
                 if slot.is_none() {
-                    *slot = Some(t.logp);
+                    *slot = Some(t);
                     unassigned -= 1;
                 }
             }
         }
     }
-    contribution.into_iter().flatten().sum()
+    types
 }
 
 /// Most matches RDKit's `SubstructMatch` lists for one pattern (its `maxMatches` default).
