@@ -66,6 +66,7 @@ fn random_points_decode_to_valid_molecules_or_explicit_failures() {
             stochastic: true,
             seed: 9,
             work_limit: limit,
+            ..DecodeOptions::default()
         },
     ] {
         let outcomes = jtvae.decode(&zs, &options);
