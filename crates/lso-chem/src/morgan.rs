@@ -50,19 +50,21 @@ pub fn connectivity_invariants(mol: &Molecule) -> Vec<u32> {
 /// fragment id to count.
 pub fn morgan_counts(mol: &Molecule, radius: usize) -> BTreeMap<u32, u32> {
     let n = mol.n_atoms();
-    let words = mol.bonds.len().div_ceil(64).max(1);
     let mut counts = BTreeMap::new();
     let mut current = connectivity_invariants(mol);
     for &v in &current {
         *counts.entry(v).or_insert(0) += 1;
     }
     let mut next = current.clone();
-    let mut neighbourhoods: Vec<Vec<u64>> = vec![vec![0; words]; n];
-    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
+    // each atom's environment so far: the sorted indices of its bonds within the radius (RDKit
+    // keeps a bit set of all bonds per atom, which is quadratic in memory; the sets are equal
+    // exactly when RDKit's bit sets are, and only equality matters below)
+    let mut neighbourhoods: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut seen: std::collections::HashSet<Vec<u32>> = std::collections::HashSet::new();
     let mut dead = vec![false; n];
     for layer in 0..radius {
         let mut round = neighbourhoods.clone();
-        let mut this_round: Vec<(Vec<u64>, u32, usize)> = Vec::new();
+        let mut this_round: Vec<(Vec<u32>, u32, usize)> = Vec::new();
         for i in 0..n {
             if dead[i] {
                 continue;
@@ -72,13 +74,15 @@ pub fn morgan_counts(mol: &Molecule, radius: usize) -> BTreeMap<u32, u32> {
                 continue;
             }
             let mut nbrs: Vec<(i32, u32)> = Vec::with_capacity(mol.degree(i));
+            let mut env = round[i].clone();
             for &(other, b) in &mol.adjacency[i] {
-                round[i][b / 64] |= 1 << (b % 64);
-                for (w, o) in round[i].iter_mut().zip(&neighbourhoods[other]) {
-                    *w |= o;
-                }
+                env.push(b as u32);
+                env.extend_from_slice(&neighbourhoods[other]);
                 nbrs.push((mol.bonds[b].order.rdkit_code() as i32, current[other]));
             }
+            env.sort_unstable();
+            env.dedup();
+            round[i] = env;
             nbrs.sort_unstable();
             let mut invariant = layer as u32;
             hash_combine(&mut invariant, current[i]);
@@ -91,6 +95,8 @@ pub fn morgan_counts(mol: &Molecule, radius: usize) -> BTreeMap<u32, u32> {
             next[i] = invariant;
             this_round.push((round[i].clone(), invariant, i));
         }
+        // of the atoms with one environment, the one with the lowest invariant (then index)
+        // counts, the others stop; which environment comes first does not matter
         this_round.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         for (env, invariant, atom) in this_round {
             if seen.insert(env) {

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use crate::element;
 use crate::mol::{Atom, BondDirection, BondOrder, Chirality, IMPLICIT_H, Molecule};
 
-/// Why a SMILES string could not be read, and where.
+/// Why a SMILES string could not be read, and where. Its message quotes at most 100 characters
+/// of the input, around the problem (the whole input stays in [`ParseError::smiles`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("SMILES {smiles:?}, position {position}: {reason}")]
+#[error("SMILES {}, position {position}: {reason}", excerpt(smiles, *position))]
 pub struct ParseError {
     /// The input.
     pub smiles: String,
@@ -15,6 +16,29 @@ pub struct ParseError {
     pub position: usize,
     /// What is wrong.
     pub reason: String,
+}
+
+/// Most characters of the input an error message quotes.
+const QUOTED_CHARS: usize = 100;
+
+/// The input quoted whole if short, else the `QUOTED_CHARS` characters around byte
+/// `position` with `...` where it is cut and the input's length.
+fn excerpt(smiles: &str, position: usize) -> String {
+    let n = smiles.chars().count();
+    if n <= QUOTED_CHARS {
+        return format!("{smiles:?}");
+    }
+    let at = smiles
+        .char_indices()
+        .take_while(|&(b, _)| b < position)
+        .count();
+    let from = at.saturating_sub(QUOTED_CHARS / 2).min(n - QUOTED_CHARS);
+    let window: String = smiles.chars().skip(from).take(QUOTED_CHARS).collect();
+    format!(
+        "{}{window:?}{} ({n} characters)",
+        if from > 0 { "..." } else { "" },
+        if from + QUOTED_CHARS < n { "..." } else { "" }
+    )
 }
 
 /// A bond symbol read but not yet used.
@@ -467,6 +491,18 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_inputs_are_quoted_in_part_around_the_problem() {
+        let long = format!("{}({}", "C".repeat(5000), "O".repeat(10));
+        let e = crate::Molecule::from_smiles(&long).unwrap_err().to_string();
+        assert!(e.len() < 300, "{e}");
+        assert!(e.contains("(5011 characters)") && e.contains("..."), "{e}");
+        let short = crate::Molecule::from_smiles("C1CC")
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("\"C1CC\""), "{short}");
+    }
 
     #[test]
     fn reads_atoms_bonds_rings_and_branches() {

@@ -9,7 +9,7 @@
 //! other hydrogens. Tetrahedral marks are re-expressed for the written neighbour order.
 
 use crate::mol::{Atom, BondOrder, Chirality, IMPLICIT_H, Molecule};
-use crate::ranking::{count_distinct, dense_ranks};
+use crate::ranking::{count_distinct, dense_ranks, refine_to_fixpoint};
 use crate::{stereo, valence};
 
 /// Invariant of an atom for canonical ranking: element, aromatic, charge, isotope, degree,
@@ -108,27 +108,20 @@ pub fn canonical_ranks(mol: &Molecule, with_stereo: bool) -> Vec<usize> {
     }
 }
 
-fn refine(mol: &Molecule, mut ranks: Vec<usize>) -> Vec<usize> {
-    let mut classes = count_distinct(&ranks);
-    loop {
-        let keys: Vec<(usize, Vec<(usize, u32)>)> = (0..mol.n_atoms())
-            .map(|i| {
-                let mut nb: Vec<(usize, u32)> = mol.adjacency[i]
-                    .iter()
-                    .map(|&(o, b)| (ranks[o], mol.bonds[b].order.twice_valence()))
-                    .collect();
-                nb.sort_unstable();
-                (ranks[i], nb)
-            })
-            .collect();
-        let next = dense_ranks(&keys);
-        let c = count_distinct(&next);
-        ranks = next;
-        if c == classes {
-            return ranks;
-        }
-        classes = c;
-    }
+/// Refine dense `ranks` by the neighbours' ranks and bond orders to the fixed point.
+fn refine(mol: &Molecule, ranks: Vec<usize>) -> Vec<usize> {
+    refine_to_fixpoint(
+        &ranks,
+        |a| mol.adjacency[a].iter().map(|&(o, _)| o).collect(),
+        |i, rank| {
+            let mut nb: Vec<(usize, u32)> = mol.adjacency[i]
+                .iter()
+                .map(|&(o, b)| (rank(o), mol.bonds[b].order.twice_valence()))
+                .collect();
+            nb.sort_unstable();
+            nb
+        },
+    )
 }
 
 /// Writer state: the DFS tree and ring closures.

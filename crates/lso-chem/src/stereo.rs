@@ -13,61 +13,52 @@
 //! neighbours and becomes a possible centre too; this repeats until no label is added.
 
 use crate::mol::{BondOrder, Chirality, IMPLICIT_H, Molecule};
-use crate::ranking::{count_distinct, dense_ranks};
+use crate::ranking::{dense_ranks, refine_to_fixpoint};
 
 /// Refined atom ranks: equal ranks for atoms the refinement cannot tell apart, given
 /// configuration `labels` (0 for none).
 pub(crate) fn symmetry_ranks(mol: &Molecule, labels: &[u8]) -> Vec<u32> {
-    let n = mol.n_atoms();
-    let mut ranks: Vec<u32> = {
-        let keys: Vec<(u8, u16, u32, u8)> = mol
-            .atoms
-            .iter()
-            .zip(labels)
-            .map(|(a, l)| (a.element, a.isotope.unwrap_or(0), a.total_h(), *l))
-            .collect();
-        dense_ranks(&keys).into_iter().map(|r| r as u32).collect()
-    };
-    let mut n_classes = count_distinct(&ranks);
+    let keys: Vec<(u8, u16, u32, u8)> = mol
+        .atoms
+        .iter()
+        .zip(labels)
+        .map(|(a, l)| (a.element, a.isotope.unwrap_or(0), a.total_h(), *l))
+        .collect();
     // neighbour ranks (+1; hydrogens 0), a neighbour repeated per bond order unit, sorted
     // descending; atoms never carry more than MAX_SLOTS such entries in practice, and a longer
     // list keeps its first MAX_SLOTS after sorting (still a valid, if coarser, invariant)
     const MAX_SLOTS: usize = 12;
-    loop {
-        let keys: Vec<(u32, [u32; MAX_SLOTS])> = (0..n)
-            .map(|i| {
-                let mut nb = [0u32; MAX_SLOTS];
-                let mut len = 0;
-                let mut push = |v: u32| {
-                    if len < MAX_SLOTS {
-                        nb[len] = v;
-                        len += 1;
-                    }
-                };
-                for &(other, b) in &mol.adjacency[i] {
-                    let times = match mol.bonds[b].order {
-                        BondOrder::Single | BondOrder::Aromatic => 1,
-                        BondOrder::Double => 2,
-                        BondOrder::Triple => 3,
-                        BondOrder::Quadruple => 4,
-                    };
-                    for _ in 0..times {
-                        push(ranks[other] + 1);
-                    }
+    refine_to_fixpoint(
+        &dense_ranks(&keys),
+        |a| mol.adjacency[a].iter().map(|&(o, _)| o).collect(),
+        |i, rank| {
+            let mut nb = [0u32; MAX_SLOTS];
+            let mut len = 0;
+            let mut push = |v: u32| {
+                if len < MAX_SLOTS {
+                    nb[len] = v;
+                    len += 1;
                 }
-                // hydrogens are the zero entries
-                nb.sort_unstable_by(|a, b| b.cmp(a));
-                (ranks[i], nb)
-            })
-            .collect();
-        let next: Vec<u32> = dense_ranks(&keys).into_iter().map(|r| r as u32).collect();
-        let classes = count_distinct(&next);
-        ranks = next;
-        if classes == n_classes {
-            return ranks;
-        }
-        n_classes = classes;
-    }
+            };
+            for &(other, b) in &mol.adjacency[i] {
+                let times = match mol.bonds[b].order {
+                    BondOrder::Single | BondOrder::Aromatic => 1,
+                    BondOrder::Double => 2,
+                    BondOrder::Triple => 3,
+                    BondOrder::Quadruple => 4,
+                };
+                for _ in 0..times {
+                    push(rank(other) as u32 + 1);
+                }
+            }
+            // hydrogens are the zero entries
+            nb.sort_unstable_by(|a, b| b.cmp(a));
+            nb
+        },
+    )
+    .into_iter()
+    .map(|r| r as u32)
+    .collect()
 }
 
 /// Whether atom `i` can carry tetrahedral chirality at all.
