@@ -7,8 +7,11 @@
 //!
 //! `FILE`: TSV of latent rows (`d` values then the penalized logP per line), e.g. the GP's
 //! 2,000 best + 8,000 random molecules. `OUT` (default `FILE.proposals.tsv`): one row per EI
-//! maximisation, `label z0 .. z(d-1)`, for `lso chem decode`. `FITS`: `both` (default), `lbfgs`
-//! or `paper` (the paper's schedule takes about an hour at this size on one shared core).
+//! maximisation, `label z0 .. z(d-1)`, for `lso chem decode`. `FITS`: `both` (default: `lbfgs`
+//! and `paper`), `lbfgs` (standardised data, a fitted constant mean: the project's earlier
+//! GP), `raw` (raw units, prior mean 0: the shipped chemistry config, as the paper's model) or
+//! `paper` (the paper's Adam schedule on standardised data, zero mean; about an hour at this
+//! size on one shared core).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -23,12 +26,12 @@ use rand::{RngExt, SeedableRng};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: chem_gp_corners FILE [OUT] [both|lbfgs|paper]");
+        eprintln!("usage: chem_gp_corners FILE [OUT] [both|lbfgs|raw|paper]");
         std::process::exit(2);
     };
     let which = args.get(2).map_or("both", String::as_str);
-    if !["both", "lbfgs", "paper"].contains(&which) {
-        eprintln!("chem_gp_corners: FITS must be both, lbfgs or paper, not {which:?}");
+    if !["both", "lbfgs", "raw", "paper"].contains(&which) {
+        eprintln!("chem_gp_corners: FITS must be both, lbfgs, raw or paper, not {which:?}");
         std::process::exit(2);
     }
     let out = args
@@ -79,20 +82,37 @@ fn main() {
         })
         .collect();
     let mut proposals = String::new();
+    // (name, tag, schedule, iterations, fixed mean, standardise)
     let fits = [
-        ("lbfgs-100/constant-mean", SgprSchedule::Lbfgs, 100, None),
+        (
+            "lbfgs-100/constant-mean",
+            "lbfgs",
+            SgprSchedule::Lbfgs,
+            100,
+            None,
+            true,
+        ),
+        (
+            "lbfgs-100/raw-zero-mean",
+            "raw",
+            SgprSchedule::Lbfgs,
+            100,
+            Some(0.0),
+            false,
+        ),
         (
             "paper-adam/zero-mean",
+            "paper",
             SgprSchedule::PaperAdam,
             100_000,
             Some(0.0),
+            true,
         ),
     ];
-    for (name, schedule, max_iters, fixed_mean) in fits {
+    for (name, tag, schedule, max_iters, fixed_mean, standardise) in fits {
         let wanted = match which {
-            "lbfgs" => schedule == SgprSchedule::Lbfgs,
-            "paper" => schedule == SgprSchedule::PaperAdam,
-            _ => true, // "both", checked above
+            "both" => tag != "raw",
+            _ => tag == which,
         };
         if !wanted {
             continue;
@@ -102,6 +122,7 @@ fn main() {
             schedule,
             max_iters,
             fixed_mean,
+            standardise,
             ..SgprConfig::default()
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
@@ -112,12 +133,12 @@ fn main() {
             .log_lengthscales
             .iter()
             .zip(&sd)
-            .map(|(l, s)| l.exp() * s)
+            .map(|(l, s)| if standardise { l.exp() * s } else { l.exp() })
             .collect();
         ls.sort_unstable_by(f64::total_cmp);
         println!(
             "\n== {name}: {:.1} s, bound {:.2}; lengthscales (data units) min {:.3} median {:.3} max {:.3}; \
-             signal variance {:.4}, noise variance {:.4} (standardised units), mean {:.3} (standardised)",
+             signal variance {:.4}, noise variance {:.4}, mean {:.3} ({} units)",
             t.elapsed().as_secs_f64(),
             gp.bound(),
             ls[0],
@@ -126,6 +147,7 @@ fn main() {
             p.log_signal_variance.exp(),
             p.log_noise_variance.exp(),
             p.mean,
+            if standardise { "standardised" } else { "raw" },
         );
         let show = |label: &str, z: &[f64]| {
             let r = gp.predict_with_grad(z).expect("predicts");
