@@ -539,7 +539,12 @@ pub fn write(
                     .collect::<Vec<_>>()
                     .join(", ");
                 let qmin = r.iter().map(|(_, d)| d.values.len()).min().unwrap_or(0);
-                (list, format!("{:.2}", median(&mut tops)), r.len(), qmin)
+                let med = if tops.is_empty() {
+                    "-".to_owned()
+                } else {
+                    format!("{:.2}", median(&mut tops))
+                };
+                (list, med, r.len(), qmin)
             }
             None => ("-".into(), "-".into(), 0, 0),
         };
