@@ -126,18 +126,10 @@ pub fn crippen_logp(mol: &Molecule) -> f64 {
     used.sort_unstable();
     used.dedup();
     let capped = used.into_iter().any(|t| {
-        let mut listed = 0;
-        for atom in 0..g.atoms.len() {
-            if table.types[t].root_can_be(g.atoms[atom].element) {
-                listed += table.types[t]
-                    .pattern
-                    .count_at(&g, atom, MAX_MATCHES - listed);
-                if listed >= MAX_MATCHES {
-                    return true;
-                }
-            }
-        }
-        false
+        listed_matches(&g, &table.types[t])
+            .map(|(_, here)| here)
+            .sum::<usize>()
+            >= MAX_MATCHES
     });
     let types = if capped {
         capped_types(&g, table)
@@ -161,25 +153,37 @@ fn capped_types(g: &MatchGraph, table: &Table) -> Vec<Option<usize>> {
         if unassigned == 0 {
             break;
         }
-        let mut listed = 0;
-        for (atom, slot) in types.iter_mut().enumerate() {
-            if listed >= MAX_MATCHES {
-                break;
-            }
-            if !atom_type.root_can_be(g.atoms[atom].element) {
-                continue;
-            }
-            let here = atom_type.pattern.count_at(g, atom, MAX_MATCHES - listed);
-            if here > 0 {
-                listed += here;
-                if slot.is_none() {
-                    *slot = Some(t);
-                    unassigned -= 1;
-                }
+        for (atom, _) in listed_matches(g, atom_type) {
+            if types[atom].is_none() {
+                types[atom] = Some(t);
+                unassigned -= 1;
             }
         }
     }
     types
+}
+
+/// The atoms a pattern's matches start on, in index order, with their number of matches, as
+/// far as RDKit lists them: until [`MAX_MATCHES`] (the atom whose matches cross the cap is the
+/// last, counted up to the cap).
+fn listed_matches<'g>(
+    g: &'g MatchGraph,
+    atom_type: &'g AtomType,
+) -> impl Iterator<Item = (usize, usize)> + 'g {
+    let mut listed = 0;
+    (0..g.atoms.len())
+        .map_while(move |atom| {
+            (listed < MAX_MATCHES).then(|| {
+                let here = if atom_type.root_can_be(g.atoms[atom].element) {
+                    atom_type.pattern.count_at(g, atom, MAX_MATCHES - listed)
+                } else {
+                    0
+                };
+                listed += here;
+                (atom, here)
+            })
+        })
+        .filter(|&(_, here)| here > 0)
 }
 
 /// Most matches RDKit's `SubstructMatch` lists for one pattern (its `maxMatches` default).
