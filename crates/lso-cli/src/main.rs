@@ -9,6 +9,7 @@ use lso_tasks::RunConfig;
 
 mod chem_jtvae;
 mod device_arg;
+mod expr_import;
 mod malloc_tuning;
 mod progress;
 mod shapes_manifold;
@@ -57,6 +58,16 @@ enum Command {
     /// The shapes task's conv VAE.
     #[command(subcommand)]
     Shapes(ShapesCommand),
+    /// The expression task's grammar VAE.
+    #[command(subcommand)]
+    Expr(ExprCommand),
+}
+
+#[derive(Subcommand)]
+enum ExprCommand {
+    /// Save a grammar VAE trained elsewhere (named weight arrays in JSON, as
+    /// `scripts/import_official_expr.py` writes the paper's Keras models) as a model directory.
+    Import(expr_import::ExprImport),
 }
 
 #[derive(Subcommand)]
@@ -142,6 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chem(ChemCommand::Sample(args)) => args.run(),
         Command::Chem(ChemCommand::Reconstruct(args)) => args.run(),
         Command::Shapes(ShapesCommand::Manifold(args)) => args.run(),
+        Command::Expr(ExprCommand::Import(args)) => args.run(),
     }
 }
 

@@ -31,6 +31,14 @@ struct GrammarMeta {
     latent_dim: usize,
     hidden: usize,
     gru_hidden: usize,
+    /// Absent in directories written before the field existed, whose GRUs reset after.
+    #[serde(default = "reset_after_before_the_field")]
+    gru_reset_after: bool,
+}
+
+/// The GRU form of model directories written before `gru_reset_after` was recorded.
+fn reset_after_before_the_field() -> bool {
+    true
 }
 
 /// Settings of (re)training.
@@ -257,6 +265,7 @@ impl GrammarModel {
             latent_dim: c.latent_dim,
             hidden: c.hidden,
             gru_hidden: c.gru_hidden,
+            gru_reset_after: c.gru_reset_after,
         };
         let path = dir.join("config.json");
         let text =
@@ -305,6 +314,7 @@ impl GrammarModel {
             latent_dim: m.latent_dim,
             hidden: m.hidden,
             gru_hidden: m.gru_hidden,
+            gru_reset_after: m.gru_reset_after,
         };
         let path = dir.join("model.bpk");
         // initialised under the lock too: the draws would otherwise interleave with a seeded one

@@ -38,6 +38,12 @@ pub struct GrammarVaeConfig {
     pub hidden: usize,
     /// Hidden size of each of the three GRU layers (the paper: 100).
     pub gru_hidden: usize,
+    /// GRU candidate state with the reset gate applied after the recurrent product
+    /// (`tanh(W x + r ⊙ (U h + b))`, burn's default and cuDNN's) instead of before it
+    /// (`tanh(W x + U (r ⊙ h) + b)`, Keras' `reset_after = False`, with which the paper's
+    /// optimisation loop runs its models). `false` for new models; model directories written
+    /// before this field existed were trained with `true`.
+    pub gru_reset_after: bool,
 }
 
 impl Default for GrammarVaeConfig {
@@ -48,6 +54,7 @@ impl Default for GrammarVaeConfig {
             latent_dim: 25,
             hidden: 100,
             gru_hidden: 100,
+            gru_reset_after: false,
         }
     }
 }
@@ -58,15 +65,15 @@ impl Default for GrammarVaeConfig {
 /// logits.
 #[derive(Module, Debug)]
 pub struct GrammarVae {
-    convs: Vec<Conv1d>,
-    conv_norms: Vec<BatchNorm>,
-    enc_hidden: Linear,
-    enc_mean: Linear,
-    enc_log_var: Linear,
-    dec_norm: BatchNorm,
-    dec_in: Linear,
-    grus: Vec<Gru>,
-    dec_out: Linear,
+    pub(crate) convs: Vec<Conv1d>,
+    pub(crate) conv_norms: Vec<BatchNorm>,
+    pub(crate) enc_hidden: Linear,
+    pub(crate) enc_mean: Linear,
+    pub(crate) enc_log_var: Linear,
+    pub(crate) dec_norm: BatchNorm,
+    pub(crate) dec_in: Linear,
+    pub(crate) grus: Vec<Gru>,
+    pub(crate) dec_out: Linear,
 }
 
 /// Loss terms of a batch.
@@ -93,6 +100,7 @@ impl GrammarVae {
             latent_dim,
             hidden,
             gru_hidden,
+            gru_reset_after,
         } = config;
         assert!(max_len >= 7, "sequence length {max_len} below 7");
         let mut channels = productions;
@@ -108,7 +116,9 @@ impl GrammarVae {
         let grus = (0..3)
             .map(|k| {
                 let input = if k == 0 { latent_dim } else { gru_hidden };
-                GruConfig::new(input, gru_hidden, true).init(device)
+                GruConfig::new(input, gru_hidden, true)
+                    .with_reset_after(gru_reset_after)
+                    .init(device)
             })
             .collect();
         Self {
@@ -242,6 +252,7 @@ mod tests {
             latent_dim: d,
             hidden: 8,
             gru_hidden: 8,
+            gru_reset_after: false,
         };
         let vae = GrammarVae::new(config, &device);
         let row: Vec<f32> = (0..len * p)

@@ -8,7 +8,8 @@
 //! * [`Grammar`]: context-free grammars for the grammar VAE (masks, masked decoding,
 //!   derivations).
 //! * [`GrammarVae`] / [`GrammarModel`]: the expression task's grammar VAE (conv encoder, GRU
-//!   decoder, grammar-masked loss) and its weighted training and model directories.
+//!   decoder, grammar-masked loss) and its weighted training and model directories;
+//!   [`NamedArrays`] imports one trained elsewhere (the paper's Keras models).
 //! * [`ShapesPretrainer`]: pretraining with the paper's KL schedule, checkpoints and resume.
 //!
 //! Library code takes a `&Device`; binaries choose it (`Device::flex()` is the pure-Rust CPU
@@ -18,6 +19,7 @@ mod conv_vae;
 mod device;
 mod error;
 mod grammar;
+mod grammar_import;
 mod grammar_model;
 mod grammar_train;
 mod grammar_vae;
@@ -28,6 +30,7 @@ pub use conv_vae::{ConvVae, ConvVaeConfig, ElboTerms};
 pub use device::{DEVICE_NAMES, device};
 pub use error::ModelError;
 pub use grammar::{Choice, Grammar, GrammarError, Production, Symbol};
+pub use grammar_import::{NamedArray, NamedArrays};
 pub use grammar_model::{
     EpochReport, GRAMMAR_FORMAT_VERSION, GrammarModel, GrammarTrainSettings, SequenceBatch,
 };

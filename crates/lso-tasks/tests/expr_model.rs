@@ -20,6 +20,7 @@ fn tiny() -> GrammarVaeConfig {
         latent_dim: 4,
         hidden: 16,
         gru_hidden: 16,
+        ..GrammarVaeConfig::default()
     }
 }
 
