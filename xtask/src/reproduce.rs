@@ -64,6 +64,31 @@ pub struct Args {
     /// Only rebuild the report from the runs on disk.
     #[arg(long)]
     report_only: bool,
+    /// Expression task: start every run from the paper's own pretrained grammar VAEs, imported
+    /// from their Keras files (`official`, `pretrain/expr-official`, runs in
+    /// `docs/results/expr/runs-official`), or from ours (`ours`, `pretrain/expr`, pretrained
+    /// first when missing, runs in `docs/results/expr/runs`).
+    #[arg(long, value_enum, default_value_t = ExprModels::Official)]
+    model: ExprModels,
+}
+
+/// Which pretrained grammar VAEs the expression runs start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExprModels {
+    /// The paper's, imported (`scripts/import_official_expr.py`).
+    Official,
+    /// Ours (`lso train expr`).
+    Ours,
+}
+
+impl ExprModels {
+    /// Directory of the model pretrained with rank-weighting `k` (the model in `<dir>/model`).
+    fn dir(self, k: &str) -> String {
+        match self {
+            ExprModels::Official => format!("pretrain/expr-official/k_{k}"),
+            ExprModels::Ours => format!("pretrain/expr/k_{k}"),
+        }
+    }
 }
 
 /// One experimental setting.
@@ -162,6 +187,7 @@ fn config_text(
     setting: &Setting,
     seed: u64,
     quick: bool,
+    models: ExprModels,
 ) -> anyhow::Result<String> {
     let mut doc: toml::Table = toml::from_str(template).context("parsing the config template")?;
     let weighting: toml::Table = toml::from_str(&setting.weighting)?;
@@ -174,7 +200,7 @@ fn config_text(
             .context("the config template has no [task]")?;
         t.insert(
             "model".into(),
-            toml::Value::String(format!("{}/model", expr_pretrain_dir(setting.k_or_inf()))),
+            toml::Value::String(format!("{}/model", models.dir(setting.k_or_inf()))),
         );
         t.insert("data_seed".into(), toml::Value::Integer(seed as i64));
     }
@@ -213,7 +239,13 @@ fn config_text(
             .get_mut("loop")
             .and_then(toml::Value::as_table_mut)
             .context("[loop]")?;
-        if !setting.baseline {
+        // a short initial retraining where the full run has one (not expr's: the paper's loop
+        // starts from the pretrained model)
+        let initial = lp
+            .get("initial_retrain_epochs")
+            .and_then(toml::Value::as_float)
+            .unwrap_or(1.0);
+        if !setting.baseline && initial > 0.0 {
             lp.insert("initial_retrain_epochs".into(), toml::Value::Float(0.02));
         }
         lp.insert("retrain_epochs".into(), toml::Value::Float(0.01));
@@ -246,23 +278,28 @@ impl Setting {
     }
 }
 
-/// Where `lso train expr` pretrains the grammar VAE with rank-weighting `k` (its model in
-/// `<dir>/model`).
-fn expr_pretrain_dir(k: &str) -> String {
-    format!("pretrain/expr/k_{k}")
-}
-
 /// Pretrain every grammar VAE `settings` need and that is not finished yet (resumes a started
 /// one).
-fn pretrain_expr_models(lso: &Path, settings: &[Setting]) -> anyhow::Result<()> {
+fn pretrain_expr_models(
+    lso: &Path,
+    settings: &[Setting],
+    models: ExprModels,
+) -> anyhow::Result<()> {
     let mut ks: Vec<&str> = settings.iter().map(Setting::k_or_inf).collect();
     ks.sort_unstable();
     ks.dedup();
     for k in ks {
-        let dir = expr_pretrain_dir(k);
+        let dir = models.dir(k);
         let model = Path::new(&dir).join("model");
         if model.join("config.json").exists() && model.join("model.bpk").exists() {
             continue;
+        }
+        if models == ExprModels::Official {
+            bail!(
+                "{} is missing: the paper's models are imported by \
+                 `python3 scripts/import_official_expr.py`",
+                model.display()
+            );
         }
         eprintln!("pretraining the grammar VAE with k = {k} in {dir} (about 40-60 min on 2 cores)");
         let status = Command::new(lso)
@@ -313,7 +350,10 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         }
         v
     };
-    let base = args.out.clone().unwrap_or_else(|| default_out(task));
+    let base = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(task, args.model));
     let out = if args.quick {
         PathBuf::from(format!("{}-quick", base.display()))
     } else {
@@ -340,7 +380,7 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         }
         let lso = root.join("target/release/lso");
         if task == Task::Expr {
-            pretrain_expr_models(&lso, &chosen)?;
+            pretrain_expr_models(&lso, &chosen, args.model)?;
         }
         let template_path = format!("configs/{}.toml", task.name());
         let template = std::fs::read_to_string(&template_path)
@@ -353,9 +393,9 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
                     loop {
                         let next = queue.lock().map(|mut q| q.next()).ok().flatten();
                         let Some((setting, seed)) = next else { break };
-                        if let Err(e) =
-                            run_one(task, &lso, &template, &out, &setting, seed, args.quick)
-                        {
+                        if let Err(e) = run_one(
+                            task, &lso, &template, &out, &setting, seed, args.quick, args.model,
+                        ) {
                             eprintln!("{} seed {seed}: {e:#}", setting.name);
                             if let Ok(mut f) = failures.lock() {
                                 f.push(format!("{} seed {seed}", setting.name));
@@ -370,8 +410,14 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
             eprintln!("failed runs (logs: <out>/<setting>/seed<N>.log): {failures:?}");
         }
     }
+    // the expression runs on the paper's models get their own report beside ours
+    let variant = if task == Task::Expr && args.model == ExprModels::Official {
+        "-official"
+    } else {
+        ""
+    };
     let docs = PathBuf::from(format!(
-        "docs/results/{}{}",
+        "docs/results/{}{variant}{}",
         task.name(),
         if args.quick { "-quick" } else { "" }
     ));
@@ -419,13 +465,17 @@ fn report_jobs(all: &[Setting], chosen: &[(Setting, u64)], out: &Path) -> Vec<(S
 /// (`.gitignore` leaves out model checkpoints, logs and the expression baselines, whose 5,000
 /// queries a run are cheap to redo and too large to keep); a resumed run whose model checkpoints
 /// are gone replays their retraining (`docs/runs.md`).
-fn default_out(task: Task) -> PathBuf {
+fn default_out(task: Task, models: ExprModels) -> PathBuf {
     match task {
+        Task::Expr if models == ExprModels::Official => {
+            PathBuf::from("docs/results/expr/runs-official")
+        }
         Task::Chem | Task::Expr => PathBuf::from(format!("docs/results/{}/runs", task.name())),
         Task::Shapes => PathBuf::from("runs/shapes"),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_one(
     task: Task,
     lso: &Path,
@@ -434,13 +484,17 @@ fn run_one(
     setting: &Setting,
     seed: u64,
     quick: bool,
+    models: ExprModels,
 ) -> anyhow::Result<()> {
     let dir = run_dir(out, &setting.name, seed);
     let parent = dir.parent().context("run directory has a parent")?;
     std::fs::create_dir_all(parent)?;
     // beside the run directory, which `lso run` wants empty or holding its own run
     let config = parent.join(format!("seed{seed}.toml"));
-    std::fs::write(&config, config_text(task, template, setting, seed, quick)?)?;
+    std::fs::write(
+        &config,
+        config_text(task, template, setting, seed, quick, models)?,
+    )?;
     let log_path = parent.join(format!("seed{seed}.log"));
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -529,7 +583,7 @@ mod tests {
         assert_eq!(settings.iter().filter(|s| s.baseline).count(), 16);
         for s in &settings {
             for quick in [false, true] {
-                let text = config_text(task, &template, s, 3, quick).unwrap();
+                let text = config_text(task, &template, s, 3, quick, ExprModels::Official).unwrap();
                 let cfg = lso_tasks::RunConfig::from_toml(&text)
                     .unwrap_or_else(|e| panic!("{}: {e}\n{text}", s.name));
                 let checked = cfg.check().unwrap_or_else(|e| panic!("{}: {e}", s.name));
@@ -537,7 +591,10 @@ mod tests {
                 assert_eq!(c.run_loop.seed, 3);
                 if let lso_tasks::TaskConfig::Expr(e) = &c.task {
                     let k = s.k.unwrap_or("inf");
-                    assert_eq!(e.model, PathBuf::from(format!("pretrain/expr/k_{k}/model")));
+                    assert_eq!(
+                        e.model,
+                        PathBuf::from(format!("pretrain/expr-official/k_{k}/model"))
+                    );
                     assert_eq!(e.data_seed, 3);
                 }
                 assert_eq!(
@@ -560,8 +617,18 @@ mod tests {
             .into_iter()
             .find(|s| s.name == name)
             .expect("a chem setting");
-        toml::from_str(&config_text(Task::Chem, &template, &setting, 3, quick).expect("config"))
-            .expect("toml")
+        toml::from_str(
+            &config_text(
+                Task::Chem,
+                &template,
+                &setting,
+                3,
+                quick,
+                ExprModels::Official,
+            )
+            .expect("config"),
+        )
+        .expect("toml")
     }
 
     #[test]
@@ -590,6 +657,53 @@ mod tests {
                 assert_eq!(strategy["sparse_standardise"].as_bool(), Some(false));
                 assert!(strategy["sparse_refit_iters"].as_integer() > Some(0));
             }
+        }
+    }
+
+    /// The expression runs: the paper's loop (`docs/expr.md`) on the paper's models by default.
+    #[test]
+    fn expr_runs_follow_the_official_code() {
+        let template = std::fs::read_to_string(workspace_root().join("configs/expr.toml"))
+            .expect("configs/expr.toml");
+        for (name, quick, models) in [
+            ("k_1e-3/r_50", false, ExprModels::Official),
+            ("k_inf/r_1000000", true, ExprModels::Official),
+            ("k_1e-1/r_50", false, ExprModels::Ours),
+        ] {
+            let setting = all_settings(Task::Expr)
+                .into_iter()
+                .find(|s| s.name == name)
+                .expect("an expr setting");
+            let config: toml::Table = toml::from_str(
+                &config_text(Task::Expr, &template, &setting, 2, quick, models).expect("config"),
+            )
+            .expect("toml");
+            let k = setting.k_or_inf();
+            let model = config["task"]["model"].as_str().expect("model");
+            assert_eq!(model, format!("{}/model", models.dir(k)));
+            // no initial retraining; retraining as the paper's Keras fit
+            assert_eq!(
+                config["loop"]["initial_retrain_epochs"].as_float(),
+                Some(0.0)
+            );
+            assert_eq!(config["task"]["retrain_batch_size"].as_integer(), Some(600));
+            assert_eq!(
+                config["task"]["retrain_validation_split"].as_float(),
+                Some(0.1)
+            );
+            assert_eq!(
+                config["task"]["retrain_adam_epsilon"].as_float(),
+                Some(1e-7)
+            );
+            let strategy = &config["strategy"];
+            for key in [
+                "scalar_standardise",
+                "data_starts_without_replacement",
+                "converged_only",
+            ] {
+                assert_eq!(strategy[key].as_bool(), Some(true), "{key}");
+            }
+            assert!(strategy["sparse_refit_iters"].as_integer() > Some(0));
         }
     }
 }

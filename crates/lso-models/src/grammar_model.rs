@@ -54,6 +54,12 @@ pub struct GrammarTrainSettings {
     pub plateau_factor: f64,
     /// Epochs without improvement before the learning rate drops.
     pub patience: usize,
+    /// Fraction of the replicated rows held out, taken from the end as Keras'
+    /// `fit(validation_split)` does before shuffling (the paper's retraining: 0.1; its queries
+    /// are appended to the data, so the newest copies are held out). 0 trains on every row.
+    pub validation_split: f64,
+    /// Adam's epsilon (TensorFlow 2's Keras: 1e-7; burn's default 1e-5).
+    pub adam_epsilon: f64,
 }
 
 impl Default for GrammarTrainSettings {
@@ -63,6 +69,8 @@ impl Default for GrammarTrainSettings {
             lr: 1e-3,
             plateau_factor: 0.2,
             patience: 1,
+            validation_split: 0.0,
+            adam_epsilon: 1e-5,
         }
     }
 }
@@ -222,14 +230,31 @@ impl GrammarModel {
                 "epochs must be positive, got {epochs}"
             )));
         }
-        let copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
+        if !(0.0..1.0).contains(&settings.validation_split) {
+            return Err(ModelError::Input(format!(
+                "validation split must be in [0, 1), got {}",
+                settings.validation_split
+            )));
+        }
+        let mut copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
+        // Keras: `split_at = int(len * (1 - validation_split))`, the rows after it held out
+        let keep = ((copies.len() as f64) * (1.0 - settings.validation_split)) as usize;
+        if keep == 0 {
+            return Err(ModelError::Input(format!(
+                "no row left to train on: {} copies with validation split {}",
+                copies.len(),
+                settings.validation_split
+            )));
+        }
+        copies.indices.truncate(keep);
+        copies.weights.truncate(keep);
         let bs = settings.batch_size.max(1);
         let batches = copies.len().div_ceil(bs);
         let device = self.device.clone().autodiff();
         let mut trainer = EpochTrainer::new(
             self.model.clone().fork(&device).train(),
             self.config,
-            settings.lr,
+            settings,
             &device,
         );
         let mut reports = Vec::new();
@@ -348,12 +373,19 @@ pub(crate) struct Plateau {
 }
 
 impl EpochTrainer {
-    pub fn new(model: GrammarVae, config: GrammarVaeConfig, lr: f64, device: &Device) -> Self {
+    pub fn new(
+        model: GrammarVae,
+        config: GrammarVaeConfig,
+        settings: &GrammarTrainSettings,
+        device: &Device,
+    ) -> Self {
         Self {
             model,
-            optim: AdamConfig::new().init(),
+            optim: AdamConfig::new()
+                .with_epsilon(settings.adam_epsilon as f32)
+                .init(),
             progress: Plateau {
-                lr,
+                lr: settings.lr,
                 best: None,
                 waited: 0,
             },

@@ -58,6 +58,7 @@ impl GrammarPretrainSettings {
             lr: self.lr,
             plateau_factor: self.plateau_factor,
             patience: self.patience,
+            ..GrammarTrainSettings::default()
         }
     }
 }
@@ -134,8 +135,12 @@ impl GrammarPretrainer {
                     format!("format version {}", state.format_version),
                 ));
             }
-            let mut trainer =
-                EpochTrainer::new(model.network().clone().train(), c, settings.lr, &autodiff);
+            let mut trainer = EpochTrainer::new(
+                model.network().clone().train(),
+                c,
+                &settings.train(),
+                &autodiff,
+            );
             let optim_path = ckpt.join("optim.bpk");
             trainer.optim = trainer
                 .optim
@@ -146,7 +151,12 @@ impl GrammarPretrainer {
         } else {
             let model = GrammarModel::new(c, settings.seed, &autodiff);
             (
-                EpochTrainer::new(model.network().clone().train(), c, settings.lr, &autodiff),
+                EpochTrainer::new(
+                    model.network().clone().train(),
+                    c,
+                    &settings.train(),
+                    &autodiff,
+                ),
                 0,
             )
         };

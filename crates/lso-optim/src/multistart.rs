@@ -41,6 +41,14 @@ pub struct MultiStartConfig {
     /// start that climbs. A run that stops where it started (EI underflowing far from the data,
     /// a zero gradient) does not count. `None` runs every start and keeps the best.
     pub stop_after_converged: Option<usize>,
+    /// Draw the data starts without replacement (the paper's code: `np.random.choice(...,
+    /// replace=False)`; all of the best points when there are fewer than `n_from_data`);
+    /// `false` draws them with replacement.
+    pub data_without_replacement: bool,
+    /// Choose among the runs that converged only (the paper's code keeps the successful
+    /// results of `scipy.optimize.minimize`), falling back to all runs when none converged;
+    /// `false` chooses among all runs.
+    pub converged_only: bool,
     /// The local optimiser.
     pub lbfgs: LbfgsConfig,
 }
@@ -52,6 +60,8 @@ impl Default for MultiStartConfig {
             n_from_data: 10,
             best_fraction: 0.2,
             stop_after_converged: None,
+            data_without_replacement: false,
+            converged_only: false,
             lbfgs: LbfgsConfig::default(),
         }
     }
@@ -97,9 +107,17 @@ pub fn maximise_multistart<R: Rng + ?Sized>(
         sorted.sort_unstable_by(f64::total_cmp);
         let cut = sorted[(((1.0 - config.best_fraction) * (y.len() - 1) as f64).floor() as usize)
             .min(y.len() - 1)];
-        let good: Vec<usize> = (0..y.len()).filter(|&i| y[i] >= cut).collect();
-        for _ in 0..config.n_from_data {
-            let i = good[rng.random_range(0..good.len())];
+        let mut good: Vec<usize> = (0..y.len()).filter(|&i| y[i] >= cut).collect();
+        let chosen: Vec<usize> = if config.data_without_replacement {
+            good.shuffle(rng);
+            good.truncate(config.n_from_data);
+            good
+        } else {
+            (0..config.n_from_data)
+                .map(|_| good[rng.random_range(0..good.len())])
+                .collect()
+        };
+        for i in chosen {
             starts.push(data[i * d..(i + 1) * d].to_vec());
         }
     }
@@ -107,7 +125,7 @@ pub fn maximise_multistart<R: Rng + ?Sized>(
         bounds.project(s);
     }
     starts.shuffle(rng);
-    let mut results: Vec<(Vec<f64>, f64)> = Vec::new();
+    let mut results: Vec<(Vec<f64>, f64, bool)> = Vec::new();
     let mut converged = 0;
     let mut last_error = None;
     for start in starts {
@@ -120,13 +138,17 @@ pub fn maximise_multistart<R: Rng + ?Sized>(
                 if m.converged() && m.iterations > 0 {
                     converged += 1;
                 }
-                results.push((m.x, -m.value));
+                let ok = m.converged();
+                results.push((m.x, -m.value, ok));
             }
             Err(e) => last_error = Some(e),
         }
         if config.stop_after_converged.is_some_and(|n| converged >= n) {
             break;
         }
+    }
+    if config.converged_only && results.iter().any(|r| r.2) {
+        results.retain(|r| r.2);
     }
     results.sort_by(|a, b| b.1.total_cmp(&a.1));
     let width = (0..d)
@@ -135,7 +157,7 @@ pub fn maximise_multistart<R: Rng + ?Sized>(
         .fold(0.0, f64::max);
     let tolerance = if width > 0.0 { 1e-3 * width } else { 1e-6 };
     let mut distinct: Vec<(Vec<f64>, f64)> = Vec::new();
-    for (x, v) in results {
+    for (x, v, _) in results {
         if distinct.len() == q {
             break;
         }
@@ -244,6 +266,97 @@ mod tests {
         assert_eq!(lower_bump_wins(None), 0);
         let early = lower_bump_wins(Some(1));
         assert!(early > 0 && early < 20, "{early}");
+    }
+
+    /// Ten equally good data points as the only starts and a flat posterior, so each run ends
+    /// where it starts: drawn without replacement, every point starts once.
+    #[test]
+    fn data_starts_without_replacement_use_every_good_point_once() {
+        struct Flat;
+        impl Posterior for Flat {
+            fn dim(&self) -> usize {
+                1
+            }
+            fn predict_with_grad(&self, _z: &[f64]) -> Result<MeanVarGrad> {
+                Ok(MeanVarGrad {
+                    mean: 0.0,
+                    var: 1.0,
+                    mean_grad: vec![0.0],
+                    var_grad: vec![0.0],
+                })
+            }
+        }
+        let acq = ExpectedImprovement {
+            best: 0.0,
+            log: true,
+        };
+        let data: Vec<f64> = (0..10).map(f64::from).collect();
+        let distinct = |without: bool, seed: u64| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let config = MultiStartConfig {
+                n_random: 0,
+                n_from_data: 10,
+                best_fraction: 1.0,
+                data_without_replacement: without,
+                ..MultiStartConfig::default()
+            };
+            let bounds = Bounds::cube(1, -1.0, 10.0);
+            maximise_multistart(
+                &acq, &Flat, &bounds, &data, &[1.0; 10], 10, &config, &mut rng,
+            )
+            .unwrap()
+            .len()
+        };
+        for seed in 0..5 {
+            assert_eq!(distinct(true, seed), 10);
+            assert!(distinct(false, seed) < 10);
+        }
+    }
+
+    /// A start at the lower bump's top converges at once; a start on the higher bump's slope,
+    /// cut after one iteration, does not, though it is higher: only the converged run counts.
+    #[test]
+    fn converged_only_ignores_runs_cut_short() {
+        let acq = ExpectedImprovement {
+            best: 0.5,
+            log: true,
+        };
+        let bounds = Bounds::cube(2, -3.0, 3.0);
+        let data = [-1.0, 1.0, 1.0, -0.4];
+        let best = |converged_only: bool| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+            let config = MultiStartConfig {
+                n_random: 0,
+                n_from_data: 2,
+                best_fraction: 1.0,
+                data_without_replacement: true,
+                converged_only,
+                lbfgs: LbfgsConfig {
+                    max_iterations: 1,
+                    // the other bump's tail tilts the lower top by about 1e-3
+                    gradient_tolerance: 1e-2,
+                    ..LbfgsConfig::default()
+                },
+                ..MultiStartConfig::default()
+            };
+            maximise_multistart(
+                &acq,
+                &Bumps,
+                &bounds,
+                &data,
+                &[1.0, 1.0],
+                1,
+                &config,
+                &mut rng,
+            )
+            .unwrap()[0]
+                .0
+                .clone()
+        };
+        let all = best(false);
+        assert!(all[0] > 0.5, "{all:?}");
+        let converged = best(true);
+        assert!((converged[0] + 1.0).abs() < 0.05, "{converged:?}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The paper's optimisation strategy: a GP on latent codes and expected improvement.
 
-use lso_core::{BoxError, GenerativeModel, ProposalRequest, Proposer};
+use lso_core::{BoxError, GenerativeModel, LatentData, ProposalRequest, Proposer};
 use lso_optim::{Bounds, ExpectedImprovement, MultiStartConfig, data_bounds, maximise_multistart};
 use lso_surrogates::{ExactGp, ExactGpConfig, Kernel, Sgpr, SgprConfig, SgprSchedule, WarmStart};
 use ndarray::{Array1, Array2};
@@ -87,6 +87,67 @@ pub struct GpEiConfig {
     /// every query from the data with the round's earlier queries appended, so queries at the
     /// box's faces widen it (`docs/chem-task.md`).
     pub fixed_round_box: bool,
+    /// Draw the starts from the best data without replacement, as the paper's `gp_opt.py`;
+    /// `false` (runs made before the key existed) draws them with replacement.
+    pub data_starts_without_replacement: bool,
+    /// Take the best of the EI runs that converged only, as the paper's `gp_opt.py` keeps the
+    /// successful optimiser results (all runs when none converged); `false` (runs made before
+    /// the key existed) takes the best of all runs.
+    pub converged_only: bool,
+    /// Work in the paper's expression units (`expr_data.py`): the latent codes shifted and
+    /// scaled by one scalar mean and one scalar standard deviation of the round's encoded data
+    /// (all coordinates pooled), the scores standardised by their mean and standard deviation;
+    /// the GP (prior mean 0 there, i.e. the data's mean), the EI box and the random starts
+    /// (`N(0, I)`) all live in those units, and the proposals are mapped back. The transform
+    /// is fixed at a round's first query. With it on, the sparse GP is fitted in these units as
+    /// they are (`sparse_standardise` and `sparse_zero_mean` do not apply). `false`: the raw
+    /// latent units (runs made before the key existed).
+    pub scalar_standardise: bool,
+}
+
+/// The paper's expression-task units: `z' = (z - shift) / scale`, `y' = (y - y_shift) /
+/// y_scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScalarUnits {
+    shift: f64,
+    scale: f64,
+    y_shift: f64,
+    y_scale: f64,
+}
+
+impl ScalarUnits {
+    /// Mean and standard deviation (population, as numpy's) of all values; a zero or
+    /// non-finite spread becomes 1.
+    fn moments(values: &[f64]) -> (f64, f64) {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        (mean, if sd.is_finite() && sd > 0.0 { sd } else { 1.0 })
+    }
+
+    fn of(data: &LatentData) -> Self {
+        let flat: Vec<f64> = data.z.iter().copied().collect();
+        let (shift, scale) = Self::moments(&flat);
+        let (y_shift, y_scale) = Self::moments(&data.y);
+        Self {
+            shift,
+            scale,
+            y_shift,
+            y_scale,
+        }
+    }
+
+    fn apply(&self, data: &LatentData) -> LatentData {
+        LatentData {
+            z: data.z.mapv(|v| (v - self.shift) / self.scale),
+            y: data
+                .y
+                .iter()
+                .map(|v| (v - self.y_shift) / self.y_scale)
+                .collect(),
+        }
+    }
 }
 
 impl Default for GpEiConfig {
@@ -107,6 +168,9 @@ impl Default for GpEiConfig {
             sparse_schedule: SparseSchedule::Lbfgs,
             stop_after_converged: 0,
             fixed_round_box: false,
+            data_starts_without_replacement: false,
+            converged_only: false,
+            scalar_standardise: false,
         }
     }
 }
@@ -131,6 +195,9 @@ struct GpEiState {
     warm: Option<WarmStart>,
     /// The EI box of the last proposal, `(lower, upper)`.
     round_box: Option<(Vec<f64>, Vec<f64>)>,
+    /// The round's units when `scalar_standardise` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    units: Option<ScalarUnits>,
 }
 
 impl GpEiProposer {
@@ -153,7 +220,19 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
     }
 
     fn propose(&mut self, request: ProposalRequest<'_, M>) -> Result<Array2<f64>, BoxError> {
-        let data = request.data.ok_or("GP-EI needs the round's latent data")?;
+        let raw = request.data.ok_or("GP-EI needs the round's latent data")?;
+        let units = if self.config.scalar_standardise {
+            let units = match self.state.units {
+                Some(u) if !request.first_in_round => u,
+                _ => ScalarUnits::of(raw),
+            };
+            self.state.units = Some(units);
+            Some(units)
+        } else {
+            None
+        };
+        let scaled = units.map(|u| u.apply(raw));
+        let data = scaled.as_ref().unwrap_or(raw);
         let y = Array1::from(data.y.clone());
         let kernel = match self.config.kernel {
             KernelChoice::SquaredExponential => Kernel::SquaredExponential,
@@ -180,6 +259,8 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             n_from_data: self.config.n_data_starts,
             stop_after_converged: (self.config.stop_after_converged > 0)
                 .then_some(self.config.stop_after_converged),
+            data_without_replacement: self.config.data_starts_without_replacement,
+            converged_only: self.config.converged_only,
             ..MultiStartConfig::default()
         };
         if self.config.inducing > 0 {
@@ -187,8 +268,8 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 kernel,
                 inducing: self.config.inducing,
                 max_iters: self.config.sparse_max_iters,
-                fixed_mean: self.config.sparse_zero_mean.then_some(0.0),
-                standardise: self.config.sparse_standardise,
+                fixed_mean: (self.config.sparse_zero_mean || units.is_some()).then_some(0.0),
+                standardise: self.config.sparse_standardise && units.is_none(),
                 schedule: match self.config.sparse_schedule {
                     SparseSchedule::Lbfgs => SgprSchedule::Lbfgs,
                     SparseSchedule::PaperAdam => SgprSchedule::PaperAdam,
@@ -222,7 +303,7 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
                 z.row_mut(i).assign(&ndarray::ArrayView1::from(point));
             }
             self.state.warm = Some(gp.warm_start());
-            return Ok(z);
+            return Ok(to_raw(z, units));
         }
         let gp_config = ExactGpConfig {
             kernel,
@@ -258,7 +339,7 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
             }
         }
         self.state.warm = Some(gp.warm_start());
-        Ok(z)
+        Ok(to_raw(z, units))
     }
 
     fn snapshot(&self) -> Option<serde_json::Value> {
@@ -268,6 +349,14 @@ impl<M: GenerativeModel> Proposer<M> for GpEiProposer {
     fn restore(&mut self, snapshot: &serde_json::Value) -> Result<(), BoxError> {
         self.state = GpEiState::deserialize(snapshot)?;
         Ok(())
+    }
+}
+
+/// Proposals back in the latent units.
+fn to_raw(z: Array2<f64>, units: Option<ScalarUnits>) -> Array2<f64> {
+    match units {
+        Some(u) => z.mapv(|v| v * u.scale + u.shift),
+        None => z,
     }
 }
 
@@ -320,6 +409,67 @@ mod tests {
             data.push(array![8.0, 8.0].view(), 8.0);
         }
         unreachable!()
+    }
+
+    /// Data far from the origin in a thin shell: in the paper's expression units the box and
+    /// the random starts follow the data, so the proposal stays near it; the units are fixed
+    /// for the round and survive a snapshot.
+    #[test]
+    fn scalar_units_keep_the_proposals_near_the_data() {
+        let mut model = crate::synthetic::SyntheticConfig::default()
+            .build("task.")
+            .expect("task")
+            .model;
+        let config = GpEiConfig {
+            scalar_standardise: true,
+            inducing: 10,
+            sparse_max_iters: 20,
+            data_starts_without_replacement: true,
+            converged_only: true,
+            ..GpEiConfig::default()
+        };
+        let mut proposer = GpEiProposer::new(config);
+        let mut data = LatentData {
+            z: Array2::zeros((0, 2)),
+            y: Vec::new(),
+        };
+        for i in 0..6 {
+            for j in 0..6 {
+                let p = array![5.0 + 0.1 * f64::from(i), 5.0 + 0.1 * f64::from(j)];
+                data.push(p.view(), -(p[0] - 5.3).powi(2) - (p[1] - 5.2).powi(2));
+            }
+        }
+        let mut rng = StreamRng::seed_from_u64(3);
+        let mut propose = |proposer: &mut GpEiProposer, data: &LatentData, first: bool| {
+            Proposer::<crate::synthetic::LinearModel>::propose(
+                proposer,
+                ProposalRequest {
+                    model: &mut model,
+                    data: Some(data),
+                    n: 1,
+                    first_in_round: first,
+                    rng: &mut rng,
+                },
+            )
+            .expect("proposes")
+            .row(0)
+            .to_vec()
+        };
+        let z = propose(&mut proposer, &data, true);
+        assert!(z.iter().all(|v| (4.8..=5.7).contains(v)), "{z:?}");
+        let units = proposer.state.units.expect("units recorded");
+        assert!((units.shift - 5.25).abs() < 1e-9, "{units:?}");
+        // a far query later in the round does not move the units
+        data.push(array![9.0, 9.0].view(), -30.0);
+        let snapshot = Proposer::<crate::synthetic::LinearModel>::snapshot(&proposer).unwrap();
+        let mut resumed = GpEiProposer::new(config);
+        Proposer::<crate::synthetic::LinearModel>::restore(&mut resumed, &snapshot).unwrap();
+        let z = propose(&mut resumed, &data, false);
+        assert_eq!(resumed.state.units, Some(units));
+        assert!(z.iter().all(|v| v.is_finite()), "{z:?}");
+        // the next round takes its own
+        propose(&mut resumed, &data, true);
+        assert!(resumed.state.units.expect("units").shift > 5.25);
     }
 
     #[test]

@@ -176,3 +176,41 @@ fn training_lowers_the_loss_and_the_model_round_trips() {
     }
     assert_eq!(model.encode(&items[..3]).unwrap().len(), 3);
 }
+
+/// Keras' `validation_split`: the last 10 % of the replicated rows never train, so changing
+/// the last sequence changes nothing, while without the split it does; a split that leaves no
+/// row is an error.
+#[test]
+fn the_validation_split_holds_out_the_last_rows() {
+    let dev = device("flex").unwrap();
+    let g = expression_grammar();
+    let items = expressions(20);
+    let mut changed = items.clone();
+    changed[19] = items[3].clone();
+    assert_ne!(items[19], items[3]);
+    let (probe, _) = one_hot(&g, &items).unwrap();
+    let trained = |items: &[Expression], split: f64| {
+        let (x, masks) = one_hot(&g, items).unwrap();
+        let mut vae = GrammarModel::new(tiny(), 7, &dev);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let settings = GrammarTrainSettings {
+            batch_size: 4,
+            lr: 1e-2,
+            validation_split: split,
+            adam_epsilon: 1e-7,
+            ..GrammarTrainSettings::default()
+        };
+        let batch = SequenceBatch {
+            one_hot: &x,
+            masks: &masks,
+        };
+        let reports = vae.train(batch, &[1.0; 20], 1.0, &settings, &mut rng);
+        (reports.map(|r| r[0].steps), vae.encode(&probe).unwrap())
+    };
+    let (steps, held_out) = trained(&items, 0.1);
+    assert_eq!(steps.unwrap(), 5, "18 rows in batches of 4");
+    assert_eq!(held_out, trained(&changed, 0.1).1);
+    assert_ne!(trained(&items, 0.0).1, trained(&changed, 0.0).1);
+    let (error, _) = trained(&items, 0.99);
+    assert!(error.unwrap_err().to_string().contains("no row left"));
+}

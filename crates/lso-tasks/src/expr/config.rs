@@ -27,10 +27,15 @@ pub struct ExprConfig {
     pub n_data: usize,
     /// Seed of the draw of the starting set.
     pub data_seed: u64,
-    /// Sequences per retraining step (the paper: 512).
+    /// Sequences per retraining step (the paper's loop: 600, `train_model`'s default).
     pub retrain_batch_size: usize,
     /// Adam learning rate of retraining (Keras' default, 1e-3).
     pub retrain_lr: f64,
+    /// Fraction of the replicated rows held out of retraining, from the end (the paper's loop:
+    /// Keras `fit(validation_split = 0.1)`, which holds out the newest queries' copies).
+    pub retrain_validation_split: f64,
+    /// Adam's epsilon in retraining (the paper's loop, TensorFlow 2's Keras: 1e-7).
+    pub retrain_adam_epsilon: f64,
 }
 
 impl Default for ExprConfig {
@@ -42,8 +47,10 @@ impl Default for ExprConfig {
             ignore_percentile: 50.0,
             n_data: 5000,
             data_seed: 0,
-            retrain_batch_size: 512,
+            retrain_batch_size: 600,
             retrain_lr: 1e-3,
+            retrain_validation_split: 0.1,
+            retrain_adam_epsilon: 1e-7,
         }
     }
 }
@@ -93,6 +100,20 @@ impl ExprConfig {
                 "must be a positive number",
             ));
         }
+        if !(0.0..1.0).contains(&self.retrain_validation_split) {
+            return Err(ConfigError::new(
+                format!("{prefix}retrain_validation_split"),
+                self.retrain_validation_split,
+                "must be in [0, 1)",
+            ));
+        }
+        if !(self.retrain_adam_epsilon.is_finite() && self.retrain_adam_epsilon > 0.0) {
+            return Err(ConfigError::new(
+                format!("{prefix}retrain_adam_epsilon"),
+                self.retrain_adam_epsilon,
+                "must be a positive number",
+            ));
+        }
         Ok(())
     }
 
@@ -112,6 +133,8 @@ impl ExprConfig {
             GrammarTrainSettings {
                 batch_size: self.retrain_batch_size,
                 lr: self.retrain_lr,
+                validation_split: self.retrain_validation_split,
+                adam_epsilon: self.retrain_adam_epsilon,
                 ..GrammarTrainSettings::default()
             },
         )
