@@ -33,8 +33,8 @@ pub struct TrainExpr {
     /// Number of epochs (the paper: 50).
     #[arg(long, default_value_t = 50)]
     epochs: usize,
-    /// Sequences per step (the paper: 512).
-    #[arg(long, default_value_t = 512)]
+    /// Sequences per step (the grammar VAE's `train_eq.py`: 600).
+    #[arg(long, default_value_t = 600)]
     batch_size: usize,
     /// Seed.
     #[arg(long, default_value_t = 0)]

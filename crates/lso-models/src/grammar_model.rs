@@ -60,7 +60,13 @@ pub struct GrammarTrainSettings {
     pub validation_split: f64,
     /// Adam's epsilon (TensorFlow 2's Keras: 1e-7; burn's default 1e-5).
     pub adam_epsilon: f64,
+    /// The learning rate never drops below this (Keras' `min_lr`; 0: no floor).
+    pub min_lr: f64,
 }
+
+/// Keras' `ReduceLROnPlateau` counts an epoch as an improvement when the monitored loss is
+/// below the best by more than this (its `epsilon`, 1e-4).
+const PLATEAU_THRESHOLD: f64 = 1e-4;
 
 impl Default for GrammarTrainSettings {
     fn default() -> Self {
@@ -71,6 +77,7 @@ impl Default for GrammarTrainSettings {
             patience: 1,
             validation_split: 0.0,
             adam_epsilon: 1e-5,
+            min_lr: 0.0,
         }
     }
 }
@@ -98,6 +105,8 @@ pub struct EpochReport {
     pub kl: f64,
     /// Learning rate used.
     pub lr: f64,
+    /// Weighted loss on the held-out rows, when some are held out.
+    pub val_loss: Option<f64>,
 }
 
 /// The grammar VAE on a device.
@@ -269,7 +278,7 @@ impl GrammarModel {
             let mut order: Vec<usize> = (0..copies.len()).collect();
             order.shuffle(rng);
             let report = trainer.epoch(data, &copies, &order, steps, bs, rng)?;
-            trainer.plateau(&report, settings);
+            trainer.plateau(report.loss, settings);
             reports.push(report);
         }
         self.model = trainer.model.valid();
@@ -446,6 +455,7 @@ impl EpochTrainer {
             reconstruction: sums[1] / steps as f64,
             kl: sums[2] / steps as f64,
             lr: self.progress.lr,
+            val_loss: None,
         };
         if !report.loss.is_finite() {
             return Err(ModelError::Input(format!(
@@ -456,18 +466,113 @@ impl EpochTrainer {
         Ok(report)
     }
 
-    /// Keras' `ReduceLROnPlateau` on the epoch's loss.
-    pub fn plateau(&mut self, report: &EpochReport, settings: &GrammarTrainSettings) {
+    /// Keras' (1.2.1) `ReduceLROnPlateau` after an epoch whose monitored loss is `monitored`:
+    /// an improvement is a loss below the best by more than 1e-4; otherwise, once `patience`
+    /// epochs have passed without one, the rate is multiplied by the factor (not below
+    /// `min_lr`) and the count restarts. Keras counts the epoch of the drop too, so with
+    /// patience 1 the first drop comes after two epochs without improvement, later ones after
+    /// each.
+    pub fn plateau(&mut self, monitored: f64, settings: &GrammarTrainSettings) {
         let p = &mut self.progress;
-        if p.best.is_none_or(|b| report.loss < b) {
-            p.best = Some(report.loss);
+        if p.best.is_none_or(|b| monitored < b - PLATEAU_THRESHOLD) {
+            p.best = Some(monitored);
             p.waited = 0;
-        } else {
-            p.waited += 1;
-            if p.waited >= settings.patience.max(1) {
-                p.lr *= settings.plateau_factor;
-                p.waited = 0;
+            return;
+        }
+        if p.waited >= settings.patience.max(1) {
+            if p.lr > settings.min_lr * (1.0 + 1e-4) {
+                p.lr = (p.lr * settings.plateau_factor).max(settings.min_lr);
             }
+            p.waited = 0;
+        }
+        p.waited += 1;
+    }
+
+    /// The weighted loss on `copies` (held-out rows) with the network in inference mode
+    /// (batch normalisation by its running statistics, as Keras evaluates), in batches of
+    /// `bs`, averaged over rows; the latent noise is drawn as in training (the grammar VAE's
+    /// sampling layer is always on).
+    pub fn validate<R: Rng + ?Sized>(
+        &self,
+        data: SequenceBatch<'_>,
+        copies: &Replicated,
+        bs: usize,
+        rng: &mut R,
+    ) -> Result<f64, ModelError> {
+        let (len, p, d) = (
+            self.config.max_len,
+            self.config.productions,
+            self.config.latent_dim,
+        );
+        let w = len * p;
+        let model = self.model.valid();
+        let device = self.device.clone().inner();
+        let mut total = 0.0;
+        let order: Vec<usize> = (0..copies.len()).collect();
+        for batch in order.chunks(bs.max(1)) {
+            let b = batch.len();
+            let gather = |src: &[f32]| -> Vec<f32> {
+                batch
+                    .iter()
+                    .flat_map(|&c| {
+                        let i = copies.indices[c];
+                        src[i * w..(i + 1) * w].iter().copied()
+                    })
+                    .collect()
+            };
+            let x =
+                Tensor::<3>::from_data(TensorData::new(gather(data.one_hot), [b, len, p]), &device);
+            let masks =
+                Tensor::<3>::from_data(TensorData::new(gather(data.masks), [b, len, p]), &device);
+            let noise: Vec<f32> = (0..b * d).map(|_| StandardNormal.sample(rng)).collect();
+            let noise = Tensor::<2>::from_data(TensorData::new(noise, [b, d]), &device);
+            let bw: Vec<f32> = batch.iter().map(|&c| copies.weights[c] as f32).collect();
+            let bw = Tensor::<1>::from_data(TensorData::new(bw, [b]), &device);
+            let loss = f64::from(model.loss(x, masks, noise, bw).loss.into_scalar::<f32>());
+            total += loss * b as f64;
+        }
+        let mean = total / copies.len().max(1) as f64;
+        if !mean.is_finite() {
+            return Err(ModelError::Input(format!(
+                "validation loss is not finite: {mean}"
+            )));
+        }
+        Ok(mean)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keras 1.2.1's `ReduceLROnPlateau(factor 0.2, patience 1, min_lr 1e-4)`: the epoch of a
+    /// drop counts towards the next, so the first drop comes after two flat epochs and later
+    /// ones after each; the rate stops at the floor; an improvement needs more than 1e-4.
+    #[test]
+    fn plateaus_drop_the_rate_as_keras_1_does() {
+        let device = Device::flex();
+        let config = GrammarVaeConfig {
+            productions: 3,
+            max_len: 7,
+            latent_dim: 2,
+            hidden: 4,
+            gru_hidden: 4,
+            gru_reset_after: false,
+        };
+        let settings = GrammarTrainSettings {
+            lr: 1e-3,
+            min_lr: 1e-4,
+            ..GrammarTrainSettings::default()
+        };
+        let mut t = EpochTrainer::new(GrammarVae::new(config, &device), config, &settings, &device);
+        let mut rates = Vec::new();
+        for loss in [1.0, 1.0, 0.99995, 1.0, 0.5, 0.5, 0.5, 0.5] {
+            t.plateau(loss, &settings);
+            rates.push(t.progress.lr);
+        }
+        let expected = [1e-3, 1e-3, 2e-4, 1e-4, 1e-4, 1e-4, 1e-4, 1e-4];
+        for (got, want) in rates.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-12, "{rates:?}");
         }
     }
 }

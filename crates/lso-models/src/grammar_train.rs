@@ -1,5 +1,7 @@
-//! Pretraining the grammar VAE as the paper does (weighted loss after replication, Adam,
-//! learning rate dropping on plateaus), checkpointed after every epoch and resumable.
+//! Pretraining the grammar VAE as the paper's models were (the grammar VAE's Keras `fit`:
+//! weighted loss after replication, the last 10 % of the rows held out for validation, Adam,
+//! the learning rate dropping on plateaus of the validation loss down to a floor, the model of
+//! the best validation loss kept), checkpointed after every epoch and resumable.
 
 use std::io::Write;
 use std::path::Path;
@@ -24,7 +26,7 @@ pub struct GrammarPretrainSettings {
     pub seed: u64,
     /// Epochs (the paper: 50).
     pub epochs: usize,
-    /// Sequences per step (the paper: 512).
+    /// Sequences per step (the grammar VAE's `train_eq.py`: 600).
     pub batch_size: usize,
     /// Initial Adam learning rate (1e-3).
     pub lr: f64,
@@ -32,6 +34,14 @@ pub struct GrammarPretrainSettings {
     pub plateau_factor: f64,
     /// Epochs without improvement before it drops (1).
     pub patience: usize,
+    /// Fraction of the replicated rows held out, from the end, for the validation loss that
+    /// drives the plateaus and chooses the final model (Keras `validation_split = 0.1`); 0
+    /// monitors the training loss and keeps the last epoch's model.
+    pub validation_split: f64,
+    /// Floor of the learning rate (`ReduceLROnPlateau(min_lr = 1e-4)`).
+    pub min_lr: f64,
+    /// Adam's epsilon (Keras 1.2.1: 1e-8).
+    pub adam_epsilon: f64,
     /// Network sizes.
     pub model: GrammarVaeConfig,
 }
@@ -42,10 +52,13 @@ impl Default for GrammarPretrainSettings {
         Self {
             seed: 0,
             epochs: 50,
-            batch_size: t.batch_size,
+            batch_size: 600,
             lr: t.lr,
             plateau_factor: t.plateau_factor,
             patience: t.patience,
+            validation_split: 0.1,
+            min_lr: 1e-4,
+            adam_epsilon: 1e-8,
             model: GrammarVaeConfig::default(),
         }
     }
@@ -58,7 +71,9 @@ impl GrammarPretrainSettings {
             lr: self.lr,
             plateau_factor: self.plateau_factor,
             patience: self.patience,
-            ..GrammarTrainSettings::default()
+            validation_split: self.validation_split,
+            adam_epsilon: self.adam_epsilon,
+            min_lr: self.min_lr,
         }
     }
 }
@@ -69,9 +84,15 @@ struct State {
     format_version: u32,
     epoch: usize,
     plateau: Plateau,
+    /// The best validation loss so far and its epoch (its model in `checkpoint/best`).
+    #[serde(default)]
+    best: Option<(f64, usize)>,
 }
 
-const LOG_HEADER: &str = "epoch\tsteps\tloss\treconstruction\tkl\tlr\tseconds";
+const LOG_HEADER: &str = "epoch\tsteps\tloss\treconstruction\tkl\tval_loss\tlr\tseconds";
+
+/// Directory of the best-validation model inside a checkpoint.
+const BEST: &str = "best";
 
 /// A pretraining run in a directory: `settings.json`, `checkpoint/` (model, optimiser state,
 /// progress), `train.tsv` (one row per epoch) and, at the end, `model/`.
@@ -81,8 +102,10 @@ pub struct GrammarPretrainer {
     one_hot: Vec<f32>,
     masks: Vec<f32>,
     copies: Replicated,
+    held_out: Replicated,
     trainer: EpochTrainer,
     epoch: usize,
+    best: Option<(f64, usize)>,
     device: Device,
 }
 
@@ -119,7 +142,26 @@ impl GrammarPretrainer {
                 settings.batch_size
             )));
         }
-        let copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
+        if !(0.0..1.0).contains(&settings.validation_split) {
+            return Err(ModelError::Input(format!(
+                "validation split must be in [0, 1), got {}",
+                settings.validation_split
+            )));
+        }
+        let mut copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
+        // Keras: `split_at = int(len * (1 - validation_split))`, the rows after it held out
+        let keep = ((copies.len() as f64) * (1.0 - settings.validation_split)) as usize;
+        if keep == 0 {
+            return Err(ModelError::Input(format!(
+                "no row left to train on: {} copies with validation split {}",
+                copies.len(),
+                settings.validation_split
+            )));
+        }
+        let held_out = Replicated {
+            indices: copies.indices.split_off(keep),
+            weights: copies.weights.split_off(keep),
+        };
         let weight_sum: f64 = weights.iter().sum();
         let run = TrainDir::open(
             dir,
@@ -127,7 +169,7 @@ impl GrammarPretrainer {
         )?;
         let ckpt = run.checkpoint_dir();
         let autodiff = device.clone().autodiff();
-        let (trainer, epoch) = if let Some(state) = run.read_state::<State>()? {
+        let (trainer, epoch, best) = if let Some(state) = run.read_state::<State>()? {
             let model = GrammarModel::load(&ckpt, &autodiff)?;
             if state.format_version != GRAMMAR_FORMAT_VERSION {
                 return Err(ModelError::checkpoint(
@@ -147,7 +189,7 @@ impl GrammarPretrainer {
                 .load(&optim_path)
                 .map_err(|e| ModelError::checkpoint(&optim_path, format!("{e:?}")))?;
             trainer.progress = state.plateau;
-            (trainer, state.epoch)
+            (trainer, state.epoch, state.best)
         } else {
             let model = GrammarModel::new(c, settings.seed, &autodiff);
             (
@@ -158,6 +200,7 @@ impl GrammarPretrainer {
                     &autodiff,
                 ),
                 0,
+                None,
             )
         };
         run.trim_log(LOG_HEADER, epoch)?;
@@ -167,8 +210,10 @@ impl GrammarPretrainer {
             one_hot,
             masks,
             copies,
+            held_out,
             trainer,
             epoch,
+            best,
             device: device.clone(),
         })
     }
@@ -215,12 +260,36 @@ impl GrammarPretrainer {
                 bs,
                 &mut rng,
             )?;
-            self.trainer.plateau(&report, &train);
+            let mut report = report;
+            let improved = if self.held_out.is_empty() {
+                self.trainer.plateau(report.loss, &train);
+                false
+            } else {
+                let val = self.trainer.validate(
+                    SequenceBatch {
+                        one_hot: &self.one_hot,
+                        masks: &self.masks,
+                    },
+                    &self.held_out,
+                    bs,
+                    &mut rng,
+                )?;
+                report.val_loss = Some(val);
+                self.trainer.plateau(val, &train);
+                // Keras' ModelCheckpoint(save_best_only): strictly below the best
+                self.best.is_none_or(|(b, _)| val < b)
+            };
             self.epoch += 1;
+            if improved {
+                self.best = report.val_loss.map(|v| (v, self.epoch));
+            }
             done += 1;
+            let val = report
+                .val_loss
+                .map_or_else(|| "-".to_owned(), |v| format!("{v:.5}"));
             writeln!(
                 log,
-                "{}\t{}\t{:.5}\t{:.5}\t{:.5}\t{:.3e}\t{:.2}",
+                "{}\t{}\t{:.5}\t{:.5}\t{:.5}\t{val}\t{:.3e}\t{:.2}",
                 self.epoch,
                 report.steps,
                 report.loss,
@@ -231,11 +300,18 @@ impl GrammarPretrainer {
             )
             .map_err(|e| ModelError::io(&log_path, &e))?;
             on_epoch(self.epoch, &report);
-            self.checkpoint()?;
+            self.checkpoint(improved)?;
         }
         let complete = self.epoch >= self.settings.epochs;
         if complete {
-            self.model().save(&self.run.path().join("model"))?;
+            let out = self.run.path().join("model");
+            if self.best.is_some() {
+                // the best validation epoch's model, as the paper's saved checkpoint
+                GrammarModel::load(&self.run.checkpoint_dir().join(BEST), &self.device)?
+                    .save(&out)?;
+            } else {
+                self.model().save(&out)?;
+            }
         }
         Ok(complete)
     }
@@ -249,9 +325,20 @@ impl GrammarPretrainer {
         )
     }
 
-    fn checkpoint(&self) -> Result<(), ModelError> {
+    /// The best validation loss so far and the epoch (1-based) that reached it.
+    pub fn best(&self) -> Option<(f64, usize)> {
+        self.best
+    }
+
+    fn checkpoint(&self, improved: bool) -> Result<(), ModelError> {
+        let previous_best = self.run.checkpoint_dir().join(BEST);
         self.run.write_checkpoint(|tmp| {
             self.model().save(tmp)?;
+            if improved {
+                self.model().save(&tmp.join(BEST))?;
+            } else if self.best.is_some() {
+                GrammarModel::load(&previous_best, &self.device)?.save(&tmp.join(BEST))?;
+            }
             self.trainer
                 .optim
                 .save(tmp.join("optim.bpk"))
@@ -260,6 +347,7 @@ impl GrammarPretrainer {
                 format_version: GRAMMAR_FORMAT_VERSION,
                 epoch: self.epoch,
                 plateau: self.trainer.progress,
+                best: self.best,
             };
             Ok(TrainDir::write_state(tmp, &state)?)
         })
