@@ -405,7 +405,8 @@ fn write_molecule_sizes(
     Ok(())
 }
 
-/// Write the report.
+/// Write the report. `model` names the pretrained models the runs started from (the
+/// expression task's `official` or `ours`): `summary.tsv` then starts with a `model` column.
 ///
 /// # Errors
 /// Unreadable run records or official data, file errors.
@@ -415,10 +416,15 @@ pub fn write(
     jobs: &[(Setting, u64)],
     docs: &Path,
     quick: bool,
+    model: Option<&str>,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(docs)?;
     let official = official(task)?;
-    let mut summary = String::from("setting\tseed\tqueries\ttop1\ttop10\ttop50\tseconds\n");
+    let model_column = model.map_or(String::new(), |m| format!("{m}\t"));
+    let mut summary = format!(
+        "{}setting\tseed\tqueries\ttop1\ttop10\ttop50\tseconds\n",
+        if model.is_some() { "model\t" } else { "" }
+    );
     let mut best = String::from(match task {
         Task::Chem => "setting\tseed\tquery_index\tsmiles\tpenalized_logp\n",
         Task::Shapes => "setting\tseed\tquery_index\timage\tarea\n",
@@ -437,7 +443,7 @@ pub fn write(
         let valid: Vec<f64> = run.values.iter().flatten().copied().collect();
         writeln!(
             summary,
-            "{}\t{seed}\t{}\t{}\t{}\t{}\t{:.1}",
+            "{model_column}{}\t{seed}\t{}\t{}\t{}\t{}\t{:.1}",
             setting.name,
             run.values.len(),
             show(top_k(&valid, 1)).map_or(String::new(), |v| v.to_string()),
@@ -494,7 +500,10 @@ pub fn write(
             "Arithmetic expressions: log(1 + MSE) to 1/3 + x + sin(x * x) with the grammar VAE",
             "Starting data: per seed, 5,000 expressions drawn (`data_seed` = seed) from the worse \
              half of the paper's 100,000 (`data/expr/`); lower scores are better, 7 is the worst. \
-             Best expressions: `best.tsv`.",
+             Best expressions: `best.tsv`. The runs start from the pretrained grammar VAEs named \
+             in `summary.tsv`'s `model` column: `official` the paper's own (imported from its \
+             Keras files), `ours` pretrained here; `docs/expr.md` says how the loop follows the \
+             paper's code.",
             "log(1 + MSE)",
         ),
     };

@@ -82,6 +82,14 @@ pub enum ExprModels {
 }
 
 impl ExprModels {
+    /// Name in `summary.tsv`'s `model` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExprModels::Official => "official",
+            ExprModels::Ours => "ours",
+        }
+    }
+
     /// Directory of the model pretrained with rank-weighting `k` (the model in `<dir>/model`).
     fn dir(self, k: &str) -> String {
         match self {
@@ -427,6 +435,7 @@ pub fn run(task: Task, args: &Args) -> anyhow::Result<()> {
         &report_jobs(&all, &jobs, &out),
         &docs,
         args.quick,
+        (task == Task::Expr).then_some(args.model.name()),
     )
 }
 

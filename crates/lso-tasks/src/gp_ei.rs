@@ -59,16 +59,15 @@ pub struct GpEiConfig {
     pub inducing: usize,
     /// Most L-BFGS iterations of a sparse-GP fit at the first query of a round.
     pub sparse_max_iters: usize,
-    /// Most L-BFGS iterations of the warm-started sparse-GP refits after each query. The
-    /// default, 0, conditions the round's fitted GP on the new points without moving its
-    /// hyperparameters or inducing inputs: on the expression task it found better expressions
-    /// than 10 iterations at a fifth of the time (`docs/expr.md`).
+    /// Most L-BFGS iterations of the warm-started sparse-GP refits after each query (the
+    /// paper refits after every query: `configs/chem.toml` and `configs/expr.toml` set 10). 0
+    /// conditions the round's fitted GP on the new points without moving its hyperparameters
+    /// or inducing inputs, about six times cheaper a query.
     pub sparse_refit_iters: usize,
     /// The sparse GP's prior mean is fixed at 0 in the objective's units, as gpflow's `SGPR`
-    /// without a mean function (its default; far from the data the predictions return to 0);
-    /// `false` fits a constant mean (the data's level). Whether the paper's code sets a mean
-    /// function is not known here; on the expression task it made no difference
-    /// (`docs/expr.md`).
+    /// without a mean function, the paper's chemistry GP (far from the data the predictions
+    /// return to 0); `false` fits a constant mean (the data's level). The paper's expression
+    /// GP is `scalar_standardise`.
     pub sparse_zero_mean: bool,
     /// Standardise the latent codes and scores before the sparse GP is fitted (the default);
     /// `false` fits it in their own units, as the paper's chemistry code (with
