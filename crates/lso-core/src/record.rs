@@ -69,6 +69,11 @@ pub struct Manifest {
     pub data_fingerprint: String,
     /// Number of initial data points.
     pub data_size: usize,
+    /// The config as written at creation: `config.toml` must still equal it when the run is
+    /// opened again, so an edited stored config is refused. Absent in runs made before
+    /// 2026-12-07, which are not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
 }
 
 /// One query of the run.
@@ -235,6 +240,20 @@ pub enum RecordError {
         /// Value given now (or `(absent)`).
         given: String,
     },
+    /// The stored `config.toml` no longer equals the config the run was created with.
+    #[error(
+        "the stored config {path} was edited after the run started: `{key}` was {original} at creation but is {now} there; restore it or use a new directory"
+    )]
+    ConfigEdited {
+        /// The stored config file.
+        path: PathBuf,
+        /// Dotted key of the first difference.
+        key: String,
+        /// Value at creation (or `(absent)`).
+        original: String,
+        /// Value in the file now (or `(absent)`).
+        now: String,
+    },
     /// The initial data differs from the data the run started from.
     #[error(
         "the run in {dir} started from different initial data ({stored_size} points, fingerprint {stored}); now {given_size} points, fingerprint {given}"
@@ -359,17 +378,32 @@ impl RunDir {
             toml::from_str(config_toml).map_err(|e| RecordError::ConfigToml(e.to_string()))?;
         let manifest_path = path.join(MANIFEST);
         let fingerprint = format!("{data_fingerprint:016x}");
-        if path.exists() && !manifest_path.exists() {
-            let foreign = fs::read_dir(path)
-                .map_err(io("listing", path))?
-                .filter_map(|e| e.ok())
-                .any(|e| e.file_name() != CONFIG && e.file_name() != LOCK);
-            if foreign {
-                return Err(RecordError::NotARun(path.to_owned()));
-            }
+        // Leftovers of a creation killed before its manifest existed (the config or its
+        // temporary file, the manifest's temporary file) and the lock file do not make a
+        // directory foreign: such a directory is created afresh.
+        let creation_file = |name: &std::ffi::OsStr| {
+            [CONFIG, LOCK, "config.tmp", "run.tmp"]
+                .iter()
+                .any(|n| name == std::ffi::OsStr::new(n))
+        };
+        let foreign = |path: &Path| -> Result<bool> {
+            Ok(path.exists()
+                && !manifest_path.exists()
+                && fs::read_dir(path)
+                    .map_err(io("listing", path))?
+                    .filter_map(|e| e.ok())
+                    .any(|e| !creation_file(&e.file_name())))
+        };
+        if foreign(path)? {
+            return Err(RecordError::NotARun(path.to_owned()));
         }
         fs::create_dir_all(path).map_err(io("creating", path))?;
+        // the lock first, so a second process starting the same new run reads "in use"; then
+        // the check again, under the lock
         let lock = lock_run(path)?;
+        if foreign(path)? {
+            return Err(RecordError::NotARun(path.to_owned()));
+        }
         if manifest_path.exists() {
             let manifest: Manifest = read_json(&manifest_path)?;
             if manifest.format_version != FORMAT_VERSION {
@@ -387,6 +421,22 @@ impl RunDir {
                     line: 1,
                     reason: e.to_string(),
                 })?;
+            if let Some(original) = &manifest.config {
+                let original: toml::Table =
+                    toml::from_str(original).map_err(|e| RecordError::Corrupt {
+                        path: manifest_path.clone(),
+                        line: 1,
+                        reason: format!("its config: {e}"),
+                    })?;
+                if let Some((key, original, now)) = first_difference("", &original, &stored) {
+                    return Err(RecordError::ConfigEdited {
+                        path: path.join(CONFIG),
+                        key,
+                        original,
+                        now,
+                    });
+                }
+            }
             if let Some((key, stored, given)) = first_difference("", &stored, &given) {
                 return Err(RecordError::ConfigMismatch {
                     dir: path.to_owned(),
@@ -411,6 +461,7 @@ impl RunDir {
                 lso_version: env!("CARGO_PKG_VERSION").to_owned(),
                 data_fingerprint: fingerprint,
                 data_size,
+                config: Some(config_toml.to_owned()),
             };
             let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
             write_atomic(&manifest_path, text.as_bytes())?;
@@ -780,6 +831,80 @@ mod tests {
         drop(first);
         let (_second, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
         assert_eq!(rec.queries.len(), 1);
+    }
+
+    /// `lso resume` reads the stored config and gives it back: an edit of `config.toml` would
+    /// pass the stored-against-given check, so it is checked against the manifest's copy.
+    #[test]
+    fn an_edited_stored_config_is_refused_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let original = "[loop]\nbudget = 10\nseed = 1\n";
+        let (mut run, _) = RunDir::open(&path, original, 7, 3).unwrap();
+        run.append_query(&query(0)).unwrap();
+        drop(run);
+        let edited = "[loop]\nbudget = 10\nseed = 2\n";
+        fs::write(path.join(CONFIG), edited).unwrap();
+        match RunDir::open(&path, edited, 7, 3) {
+            Err(e @ RecordError::ConfigEdited { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("`loop.seed` was 1 at creation but is 2"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected ConfigEdited, got {other:?}"),
+        }
+        // restored, it resumes
+        fs::write(path.join(CONFIG), original).unwrap();
+        let (_, rec) = RunDir::open(&path, original, 7, 3).unwrap();
+        assert_eq!(rec.queries.len(), 1);
+    }
+
+    /// A creation killed before its manifest was written leaves `config.tmp`, `config.toml` or
+    /// `run.tmp`: the directory is created afresh, not refused as foreign. Anything else still
+    /// is.
+    #[test]
+    fn leftovers_of_a_killed_creation_do_not_block_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        for leftovers in [
+            &["config.tmp"][..],
+            &["config.toml", "run.tmp"][..],
+            &["config.toml", "lock"][..],
+        ] {
+            let path = dir.path().join(leftovers.join("-"));
+            fs::create_dir_all(&path).unwrap();
+            for name in leftovers {
+                fs::write(path.join(name), "half").unwrap();
+            }
+            let (run, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+            assert!(rec.queries.is_empty());
+            assert_eq!(fs::read_to_string(path.join(CONFIG)).unwrap(), "a = 1\n");
+            drop(run);
+        }
+        let path = dir.path().join("foreign");
+        fs::create_dir_all(&path).unwrap();
+        fs::write(path.join("notes.txt"), "mine").unwrap();
+        assert!(matches!(
+            RunDir::open(&path, "a = 1\n", 7, 3),
+            Err(RecordError::NotARun(_))
+        ));
+    }
+
+    /// Two processes creating the same run at once: the second finds the lock taken while the
+    /// first is still writing its first files, and reads "in use", not "not a run".
+    #[test]
+    fn a_run_being_created_elsewhere_is_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        fs::create_dir_all(&path).unwrap();
+        let holder = lock_run(&path).unwrap();
+        fs::write(path.join("config.tmp"), "half").unwrap();
+        match RunDir::open(&path, "a = 1\n", 7, 3) {
+            Err(e @ RecordError::InUse(_)) => assert!(e.to_string().contains("in use")),
+            other => panic!("expected InUse, got {other:?}"),
+        }
+        drop(holder);
     }
 
     #[test]
