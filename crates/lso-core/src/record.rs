@@ -656,7 +656,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(io("syncing", dir))
 }
 
-/// Open a JSON-lines log for appending and read its records, dropping a torn last line.
+/// Open a JSON-lines log for appending and read its records: a torn last line is cut, a
+/// complete last record that only lacks its newline is kept (the newline added).
 fn open_log<T: DeserializeOwned>(path: &Path) -> Result<(File, Vec<T>)> {
     let mut file = OpenOptions::new()
         .create(true)
@@ -667,11 +668,19 @@ fn open_log<T: DeserializeOwned>(path: &Path) -> Result<(File, Vec<T>)> {
     let mut text = String::new();
     file.read_to_string(&mut text)
         .map_err(io("reading", path))?;
-    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    let mut complete = text.rfind('\n').map_or(0, |i| i + 1);
     if complete < text.len() {
-        file.set_len(complete as u64)
-            .map_err(io("truncating", path))?;
-        file.sync_all().map_err(io("syncing", path))?;
+        if serde_json::from_str::<T>(&text[complete..]).is_ok() {
+            // a whole record whose newline was not written: kept, the newline added
+            write_durably(&mut file, path, b"\n")?;
+            text.push('\n');
+            complete = text.len();
+        } else {
+            // a torn record: cut, so its query is made again
+            file.set_len(complete as u64)
+                .map_err(io("truncating", path))?;
+            file.sync_all().map_err(io("syncing", path))?;
+        }
     }
     let records = text[..complete]
         .lines()
@@ -905,6 +914,36 @@ mod tests {
             other => panic!("expected InUse, got {other:?}"),
         }
         drop(holder);
+    }
+
+    /// A kill between a record and its newline: the record is kept, not evaluated again; a
+    /// record cut short is dropped.
+    #[test]
+    fn a_whole_last_record_without_its_newline_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let (mut run, _) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        run.append_query(&query(0)).unwrap();
+        drop(run);
+        let whole = serde_json::to_string(&query(1)).unwrap();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(path.join(QUERIES))
+            .unwrap();
+        f.write_all(whole.as_bytes()).unwrap();
+        drop(f);
+        let (mut run, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert_eq!(rec.queries, vec![query(0), query(1)]);
+        run.append_query(&query(2)).unwrap();
+        drop(run);
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(path.join(QUERIES))
+            .unwrap();
+        f.write_all(&whole.as_bytes()[..whole.len() / 2]).unwrap();
+        drop(f);
+        let (_, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert_eq!(rec.queries, vec![query(0), query(1), query(2)]);
     }
 
     #[test]
