@@ -81,15 +81,31 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// A new error for `key` = `value`.
+    /// A new error for `key` = `value` (a value longer than 100 characters is shown by its
+    /// start and its length).
     pub fn new(key: impl Into<String>, value: impl ToString, reason: impl Into<String>) -> Self {
+        let mut value = value.to_string();
+        if value.chars().count() > 100 {
+            let len = value.len();
+            value = format!(
+                "{}... ({len} bytes)",
+                value.chars().take(100).collect::<String>()
+            );
+        }
         Self {
             key: key.into(),
-            value: value.to_string(),
+            value,
             reason: reason.into(),
         }
     }
 }
+
+/// Most queries a run may have (`loop.budget`).
+pub const MAX_BUDGET: usize = 10_000_000;
+/// Most epochs of one retraining (`loop.initial_retrain_epochs`, `loop.retrain_epochs`).
+pub const MAX_EPOCHS: f64 = 10_000.0;
+/// Most prior samples logged per model version (`loop.samples_per_model`).
+pub const MAX_SAMPLES_PER_MODEL: usize = 1_000_000;
 
 /// Checked loop settings; build them with [`LoopConfig::check`].
 #[derive(Debug, Clone, PartialEq)]
@@ -105,11 +121,18 @@ impl LoopConfig {
     /// The first [`ConfigError`] found.
     pub fn check(self, prefix: &str) -> Result<LoopSettings, ConfigError> {
         let key = |k: &str| format!("{prefix}{k}");
-        if self.budget == 0 {
+        if self.budget == 0 || self.budget > MAX_BUDGET {
             return Err(ConfigError::new(
                 key("budget"),
-                0,
-                "the query budget must be at least 1",
+                self.budget,
+                format!("the query budget must be between 1 and {MAX_BUDGET}"),
+            ));
+        }
+        if self.samples_per_model > MAX_SAMPLES_PER_MODEL {
+            return Err(ConfigError::new(
+                key("samples_per_model"),
+                self.samples_per_model,
+                format!("must be at most {MAX_SAMPLES_PER_MODEL}"),
             ));
         }
         if self.retrain_every == 0 {
@@ -123,11 +146,11 @@ impl LoopConfig {
             ("initial_retrain_epochs", self.initial_retrain_epochs),
             ("retrain_epochs", self.retrain_epochs),
         ] {
-            if !epochs.is_finite() || epochs < 0.0 {
+            if !(0.0..=MAX_EPOCHS).contains(&epochs) {
                 return Err(ConfigError::new(
                     key(name),
                     epochs,
-                    "epochs must be finite and >= 0",
+                    format!("epochs must be between 0 and {MAX_EPOCHS}"),
                 ));
             }
         }
@@ -174,7 +197,9 @@ impl LoopSettings {
 
     /// Index of the first query of `round`.
     pub fn first_query(&self, round: usize) -> usize {
-        (round * self.config.retrain_every).min(self.config.budget)
+        round
+            .saturating_mul(self.config.retrain_every)
+            .min(self.config.budget)
     }
 
     /// Retraining epochs at the start of `round`.
@@ -217,6 +242,31 @@ mod tests {
             bad(|c| c.weighting = WeightingConfig::CemPi { quantile: 2.0 }),
             "loop.weighting.quantile"
         );
+        // absurd sizes that used to overflow, abort or run for ever
+        assert_eq!(bad(|c| c.budget = usize::MAX), "loop.budget");
+        assert_eq!(
+            bad(|c| c.samples_per_model = usize::MAX),
+            "loop.samples_per_model"
+        );
+        assert_eq!(
+            bad(|c| c.initial_retrain_epochs = 1e30),
+            "loop.initial_retrain_epochs"
+        );
+    }
+
+    #[test]
+    fn a_huge_retraining_period_does_not_overflow_and_long_values_are_cut() {
+        let c = LoopConfig {
+            budget: MAX_BUDGET,
+            retrain_every: usize::MAX,
+            ..LoopConfig::default()
+        };
+        let s = c.check("loop.").expect("valid");
+        assert_eq!(s.n_rounds(), 1);
+        assert_eq!(s.first_query(1), MAX_BUDGET);
+        let e = ConfigError::new("task.model", "x".repeat(10_000_000), "missing");
+        assert!(e.to_string().len() < 300, "{}", e.to_string().len());
+        assert!(e.value.ends_with("(10000000 bytes)"), "{}", e.value);
     }
 
     #[test]

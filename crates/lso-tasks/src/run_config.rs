@@ -121,6 +121,24 @@ impl RunConfig {
                 .into());
             }
         }
+        if let StrategyConfig::GpEi(g) = &self.strategy {
+            if g.batch == 0 {
+                return Err(lso_core::ConfigError::new(
+                    "strategy.batch",
+                    0,
+                    "must be at least 1 point per GP fit",
+                )
+                .into());
+            }
+            if g.n_random_starts == 0 && g.n_data_starts == 0 {
+                return Err(lso_core::ConfigError::new(
+                    "strategy.n_random_starts",
+                    0,
+                    "the EI maximisation needs a start: n_random_starts or n_data_starts at least 1",
+                )
+                .into());
+            }
+        }
         if let StrategyConfig::GpEi(g) = &self.strategy
             && g.inducing > 0
             && g.batch > 1
@@ -313,6 +331,59 @@ mod tests {
         assert!(err.contains("`task.data_dim` = 8"), "{err}");
     }
 
+    /// Values that passed the check and then aborted, hung or were silently changed: each is
+    /// now a clean error naming its key, quickly.
+    #[test]
+    fn absurd_values_are_refused_by_key() {
+        for (text, key) in [
+            (
+                "[task]\nkind = \"synthetic\"\nn_data = 1000000000\n",
+                "task.n_data",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\nlatent_dim = 4294967296\n",
+                "task.latent_dim",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\neval_delay_ms = 9223372036854775807\n",
+                "task.eval_delay_ms",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\nbound = 1e-300\n",
+                "task.bound",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\n[loop]\nbudget = 9223372036854775807\nretrain_every = 9223372036854775807\n",
+                "loop.budget",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\n[loop]\nsamples_per_model = 9223372036854775807\n",
+                "loop.samples_per_model",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\n[loop]\ninitial_retrain_epochs = 1e30\n",
+                "loop.initial_retrain_epochs",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\n[strategy]\nkind = \"gp-ei\"\nbatch = 0\n",
+                "strategy.batch",
+            ),
+            (
+                "[task]\nkind = \"synthetic\"\n[strategy]\nkind = \"gp-ei\"\nn_random_starts = 0\nn_data_starts = 0\n",
+                "strategy.n_random_starts",
+            ),
+        ] {
+            let start = std::time::Instant::now();
+            let err = RunConfig::from_toml(text)
+                .unwrap()
+                .check()
+                .expect_err(text)
+                .to_string();
+            assert!(err.contains(&format!("`{key}`")), "{text}: {err}");
+            assert!(start.elapsed().as_secs() < 10, "{text}: slow");
+        }
+    }
+
     #[test]
     fn runs_written_before_a_new_key_resume_and_real_differences_are_refused() {
         let text = "[task]\nkind = \"synthetic\"\nn_data = 30\n[loop]\nbudget = 3\n\
@@ -337,6 +408,12 @@ mod tests {
             .collect();
         assert_eq!(older.lines().count() + 2, stored.lines().count());
         std::fs::write(&path, &older).unwrap();
+        // ... and its manifest, which kept no copy of the config then
+        let manifest_path = dir.join("run.json");
+        let mut manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+        manifest.as_object_mut().unwrap().remove("config").expect("a copy");
+        std::fs::write(&manifest_path, manifest.to_string()).unwrap();
         let again = run.execute(&dir, &mut lso_core::NoObserver).unwrap();
         assert_eq!(again.resumed_at, 3);
         assert_eq!(again.queries, first.queries);

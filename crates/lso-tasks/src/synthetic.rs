@@ -102,8 +102,19 @@ impl SyntheticConfig {
     /// A [`ConfigError`] naming the key (prefixed by `prefix`).
     pub fn build(&self, prefix: &str) -> Result<SyntheticTask, ConfigError> {
         let key = |k: &str| format!("{prefix}{k}");
-        if self.latent_dim == 0 {
-            return Err(ConfigError::new(key("latent_dim"), 0, "must be at least 1"));
+        if self.latent_dim == 0 || self.latent_dim > 10_000 {
+            return Err(ConfigError::new(
+                key("latent_dim"),
+                self.latent_dim,
+                "must be between 1 and 10000",
+            ));
+        }
+        if self.data_dim > 100_000 {
+            return Err(ConfigError::new(
+                key("data_dim"),
+                self.data_dim,
+                "must be at most 100000",
+            ));
         }
         if self.data_dim < self.latent_dim {
             return Err(ConfigError::new(
@@ -112,8 +123,22 @@ impl SyntheticConfig {
                 format!("must be at least latent_dim = {}", self.latent_dim),
             ));
         }
-        if self.n_data == 0 {
-            return Err(ConfigError::new(key("n_data"), 0, "must be at least 1"));
+        if self.n_data == 0 || self.n_data.saturating_mul(self.data_dim) > 100_000_000 {
+            return Err(ConfigError::new(
+                key("n_data"),
+                self.n_data,
+                format!(
+                    "must be at least 1, with n_data x data_dim ({}) at most 100000000 values",
+                    self.data_dim
+                ),
+            ));
+        }
+        if self.eval_delay_ms > 3_600_000 {
+            return Err(ConfigError::new(
+                key("eval_delay_ms"),
+                self.eval_delay_ms,
+                "must be at most 3600000 (one hour)",
+            ));
         }
         if !(self.data_noise.is_finite() && self.data_noise >= 0.0) {
             return Err(ConfigError::new(
@@ -147,7 +172,23 @@ impl SyntheticConfig {
         };
         let mut items = Vec::with_capacity(self.n_data);
         let mut values = Vec::with_capacity(self.n_data);
+        // rejection sampling inside the box, with a bounded number of draws
+        let max_draws = self.n_data.saturating_mul(1000);
+        let mut draws = 0usize;
         while items.len() < self.n_data {
+            if draws == max_draws {
+                return Err(ConfigError::new(
+                    key("bound"),
+                    self.bound,
+                    format!(
+                        "only {} of the {} initial points fell inside the box in {draws} draws; \
+                         use a larger bound",
+                        items.len(),
+                        self.n_data
+                    ),
+                ));
+            }
+            draws += 1;
             let z: Array1<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
             let x: Vec<f64> = (model.a.dot(&z))
                 .iter()
