@@ -13,6 +13,7 @@ mod expr_import;
 mod malloc_tuning;
 mod progress;
 mod shapes_manifold;
+mod show;
 mod train_expr;
 mod train_jtvae;
 mod train_shapes;
@@ -41,6 +42,9 @@ enum Command {
         #[command(flatten)]
         device: device_arg::DeviceArg,
     },
+    /// Show what a run has done (queries, best so far, time, what is left), read without
+    /// opening it: works while it runs and on read-only copies.
+    Show(show::Show),
     /// Resume the run in a directory with the config stored there.
     Resume {
         /// The run directory.
@@ -143,6 +147,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resume { dir, device } => {
             optimise(&dir.join(lso_core::CONFIG_FILE), &dir, &device)
         }
+        Command::Show(args) => args.run(),
         Command::Train(TrainCommand::Jtvae(args)) => args.run(),
         Command::Train(TrainCommand::Shapes(args)) => args.run(),
         Command::Train(TrainCommand::Expr(args)) => args.run(),

@@ -47,7 +47,7 @@ pub use parallel::parallel_map;
 pub use proposer::{LatentData, PriorSampling, ProposalRequest, Proposer};
 pub use record::{
     CONFIG_FILE, FORMAT_VERSION, Manifest, ProposerSnapshot, QueryRecord, RecordError, RoundRecord,
-    RunDir, SampleRecord, latest_checkpoint,
+    RunDir, RunView, SampleRecord, latest_checkpoint,
 };
 pub use run::{Run, RunSummary};
 pub use seed::{Stage, StreamRng, stream_rng};

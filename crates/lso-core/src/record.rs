@@ -346,6 +346,70 @@ pub struct Recorded {
     pub rounds: Vec<RoundRecord>,
 }
 
+/// A run directory read without opening it: no lock, nothing written, so it works on a run in
+/// progress and on a read-only copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    /// The stored config (TOML text).
+    pub config: String,
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The records; a torn last line (a write in progress) is left out.
+    pub recorded: Recorded,
+}
+
+impl RunView {
+    /// Read the run in `path`.
+    ///
+    /// # Errors
+    /// [`RecordError::NotARun`] without a manifest; I/O failures; a malformed line (not the
+    /// last) as [`RecordError::Corrupt`] with its line.
+    pub fn read(path: &Path) -> Result<Self> {
+        let manifest_path = path.join(MANIFEST);
+        if !manifest_path.is_file() {
+            return Err(RecordError::NotARun(path.to_owned()));
+        }
+        let manifest: Manifest = read_json(&manifest_path)?;
+        let config =
+            fs::read_to_string(path.join(CONFIG)).map_err(io("reading", &path.join(CONFIG)))?;
+        Ok(Self {
+            config,
+            manifest,
+            recorded: Recorded {
+                queries: read_log(&path.join(QUERIES))?,
+                samples: read_log(&path.join(SAMPLES))?,
+                rounds: read_log(&path.join(ROUNDS))?,
+            },
+        })
+    }
+}
+
+/// The records of a JSON-lines log without opening it for writing; a missing file has none, a
+/// torn last line is left out.
+fn read_log<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("reading", path)(e)),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        match serde_json::from_str(line) {
+            Ok(r) => out.push(r),
+            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
+            Err(e) => {
+                return Err(RecordError::Corrupt {
+                    path: path.to_owned(),
+                    line: i + 1,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// An open run directory.
 #[derive(Debug)]
 pub struct RunDir {

@@ -412,7 +412,11 @@ mod tests {
         let manifest_path = dir.join("run.json");
         let mut manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
-        manifest.as_object_mut().unwrap().remove("config").expect("a copy");
+        manifest
+            .as_object_mut()
+            .unwrap()
+            .remove("config")
+            .expect("a copy");
         std::fs::write(&manifest_path, manifest.to_string()).unwrap();
         let again = run.execute(&dir, &mut lso_core::NoObserver).unwrap();
         assert_eq!(again.resumed_at, 3);
