@@ -266,3 +266,58 @@ fn a_run_logged_to_a_file_writes_its_progress_as_lines() {
     );
     assert!(!log.contains("] query "), "{log}");
 }
+
+/// A batch strategy (prior sampling: a round's 20 queries decoded at once) records each
+/// evaluation as it completes: a kill in the middle of the batch keeps what was evaluated, and
+/// the resumed run evaluates only the rest.
+#[test]
+fn a_kill_inside_a_batch_loses_no_evaluation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("batch.toml");
+    std::fs::write(
+        &cfg,
+        "[task]\nkind = \"synthetic\"\nn_data = 40\neval_delay_ms = 40\n[loop]\nseed = 3\n\
+         budget = 20\nretrain_every = 20\ninitial_retrain_epochs = 0.0\n\
+         [strategy]\nkind = \"sample\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    let queries = out.join("queries.jsonl");
+    let mut child = Command::new(LSO)
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while lines(&queries) < 5 {
+        assert!(start.elapsed() < Duration::from_secs(60), "no progress");
+        assert!(child.try_wait().unwrap().is_none(), "ended too early");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept = lines(&queries);
+    assert!((5..20).contains(&kept), "{kept} of the batch's 20 recorded");
+    let done = run_to_end(&cfg, &out);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    let resumed: usize = stdout
+        .split(" resumed")
+        .next()
+        .and_then(|s| s.rsplit('(').next())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no resume count in {stdout}"));
+    assert!(
+        resumed >= kept,
+        "{resumed} resumed, {kept} were recorded: {stdout}"
+    );
+    assert_eq!(lines(&queries), 20);
+}

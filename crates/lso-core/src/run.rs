@@ -34,8 +34,9 @@ pub struct RunSummary {
 /// 3. if the proposer needs it, encode the surrogate's training points (the best `n_best` and
 ///    `n_random` random others) with targets floored at the invalid score;
 /// 4. make `min(r, B - r i)` queries, asking the proposer for its batch size at a time (one at a
-///    time for a surrogate refit after every query); each query is decoded, evaluated, recorded
-///    durably, and appended to the surrogate's data;
+///    time for a surrogate refit after every query); a batch is decoded at once, then its
+///    points are evaluated one at a time (the objective sees one item per call), each recorded
+///    durably as its evaluation completes, and appended to the surrogate's data;
 /// 5. add the round's queried items to the data (all of them, or the top of the round for the
 ///    feedback scheme) and record the round's summary.
 ///
@@ -456,15 +457,18 @@ where
             let decode_seconds = decoding.elapsed().as_secs_f64() / n as f64;
             let recorded = queries.len();
             let fresh = recorded.saturating_sub(next).min(n)..n;
-            let started = Instant::now();
-            let outcomes = self.evaluate(round, next, decoded[fresh.clone()].iter())?;
-            let per_item = started.elapsed().as_secs_f64() / fresh.len().max(1) as f64;
-            let mut outcomes = outcomes.into_iter();
             for (j, dec) in decoded.into_iter().enumerate() {
                 let q = next + j;
                 let mut diverged = false;
                 if fresh.contains(&j) {
-                    let (value, invalid) = outcomes.next().expect("one outcome per fresh query");
+                    // one evaluation at a time, each recorded (fsynced) as it completes, so a
+                    // kill during a batch loses at most the evaluation under way
+                    let started = Instant::now();
+                    let (value, invalid) = self
+                        .evaluate(round, q, std::iter::once(&dec))?
+                        .pop()
+                        .expect("one outcome per query");
+                    let per_item = started.elapsed().as_secs_f64();
                     let rec = QueryRecord {
                         query: q,
                         round,
