@@ -22,6 +22,24 @@ pub(crate) struct Progress {
     new_queries: usize,
     /// Set when stderr is not a terminal: events are written as lines.
     log: Option<LogLines>,
+    /// Time of the latest new queries (propose, decode, evaluate), newest last.
+    recent: std::collections::VecDeque<f64>,
+    /// Queries of the run and queries recorded so far.
+    budget: usize,
+    done: usize,
+}
+
+/// Queries whose mean time gives the ETA.
+const ETA_WINDOW: usize = 20;
+
+/// `1 h 5 min`, `12 min`, `40 s`.
+fn short_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// Plain progress lines, timed from the start.
@@ -72,6 +90,9 @@ impl Progress {
             best: f64::NEG_INFINITY,
             new_queries: 0,
             log,
+            recent: std::collections::VecDeque::new(),
+            budget: 0,
+            done: 0,
         }
     }
 
@@ -87,6 +108,20 @@ impl Progress {
         } else {
             "-".to_owned()
         }
+    }
+
+    /// Time left at the mean rate of the latest queries (retrainings not counted), once a
+    /// query has been made.
+    fn eta_text(&self) -> String {
+        if self.recent.is_empty() {
+            return String::new();
+        }
+        let rate = self.recent.iter().sum::<f64>() / self.recent.len() as f64;
+        let left = self.budget.saturating_sub(self.done);
+        format!(
+            "; eta {} for {left} queries",
+            short_duration(rate * left as f64)
+        )
     }
 
     /// Write `line` with the time since the start, if progress goes to a log.
@@ -107,6 +142,8 @@ impl Observer for Progress {
             .fold(f64::NEG_INFINITY, f64::max);
         self.bar.set_length(budget as u64);
         self.bar.set_position(done as u64);
+        self.budget = budget;
+        self.done = done;
         if done > 0 {
             self.log_line(&format!(
                 "resuming: {done} of {budget} queries recorded; best {}",
@@ -141,20 +178,31 @@ impl Observer for Progress {
         if !replayed {
             self.bar.inc(1);
             self.new_queries += 1;
+            self.done = self.done.max(record.query + 1);
+            self.recent
+                .push_back(record.seconds + record.propose_seconds + record.decode_seconds);
+            if self.recent.len() > ETA_WINDOW {
+                self.recent.pop_front();
+            }
             let outcome = match (&record.value, &record.invalid) {
                 (Some(v), _) => format!("value {v:.4}"),
                 (None, Some(reason)) => format!("invalid ({reason})"),
                 (None, None) => "invalid".to_owned(),
             };
             self.log_line(&format!(
-                "query {} (round {}): {outcome}; best {}",
+                "query {} (round {}): {outcome}; best {}{}",
                 record.query,
                 record.round,
-                self.best_text()
+                self.best_text(),
+                self.eta_text()
             ));
         }
-        self.bar
-            .set_message(format!("round {}; best {}", record.round, self.best_text()));
+        self.bar.set_message(format!(
+            "round {}; best {}{}",
+            record.round,
+            self.best_text(),
+            self.eta_text()
+        ));
     }
 
     fn on_replay_diverged(&mut self, query: usize, detail: &str) {
