@@ -395,14 +395,14 @@ fn read_log<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
-        match serde_json::from_str(line) {
+        match decode_line(line) {
             Ok(r) => out.push(r),
             Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
-            Err(e) => {
+            Err(reason) => {
                 return Err(RecordError::Corrupt {
                     path: path.to_owned(),
                     line: i + 1,
-                    reason: e.to_string(),
+                    reason,
                 });
             }
         }
@@ -569,7 +569,7 @@ impl RunDir {
     pub fn append_samples(&mut self, records: &[SampleRecord]) -> Result<()> {
         let mut text = String::new();
         for r in records {
-            text.push_str(&serde_json::to_string(r).expect("records serialise"));
+            text.push_str(&encode_line(r));
             text.push('\n');
         }
         write_durably(&mut self.samples, &self.path.join(SAMPLES), text.as_bytes())
@@ -734,7 +734,7 @@ fn open_log<T: DeserializeOwned>(path: &Path) -> Result<(File, Vec<T>)> {
         .map_err(io("reading", path))?;
     let mut complete = text.rfind('\n').map_or(0, |i| i + 1);
     if complete < text.len() {
-        if serde_json::from_str::<T>(&text[complete..]).is_ok() {
+        if decode_line::<T>(&text[complete..]).is_ok() {
             // a whole record whose newline was not written: kept, the newline added
             write_durably(&mut file, path, b"\n")?;
             text.push('\n');
@@ -750,10 +750,10 @@ fn open_log<T: DeserializeOwned>(path: &Path) -> Result<(File, Vec<T>)> {
         .lines()
         .enumerate()
         .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| RecordError::Corrupt {
+            decode_line(line).map_err(|reason| RecordError::Corrupt {
                 path: path.to_owned(),
                 line: i + 1,
-                reason: e.to_string(),
+                reason,
             })
         })
         .collect::<Result<Vec<T>>>()?;
@@ -761,9 +761,45 @@ fn open_log<T: DeserializeOwned>(path: &Path) -> Result<(File, Vec<T>)> {
 }
 
 fn append_line<T: Serialize>(file: &mut File, path: &Path, record: &T) -> Result<()> {
-    let mut line = serde_json::to_string(record).expect("records serialise");
+    let mut line = encode_line(record);
     line.push('\n');
     write_durably(file, path, line.as_bytes())
+}
+
+/// The end of a record line that carries its checksum: `,"check":"<16 hex digits>"}`.
+const CHECK_KEY: &str = ",\"check\":\"";
+
+/// A record as one JSON object whose last field, `check`, is the FNV-1a hash of the object
+/// written without it, so an edit of the line is found when it is read.
+fn encode_line<T: Serialize>(record: &T) -> String {
+    let plain = serde_json::to_string(record).expect("records serialise");
+    let body = plain.strip_suffix('}').expect("records are JSON objects");
+    let check = fnv1a(FNV_OFFSET, plain.as_bytes());
+    format!("{body}{CHECK_KEY}{check:016x}\"}}")
+}
+
+/// A record line read back: its checksum verified when it has one (lines written before
+/// 2026-12-07 have none and are taken as they are).
+fn decode_line<T: DeserializeOwned>(line: &str) -> std::result::Result<T, String> {
+    let n = line.len();
+    let tail = CHECK_KEY.len() + 16 + 2;
+    let checked = n > tail
+        && line.is_char_boundary(n - tail)
+        && line[n - tail..].starts_with(CHECK_KEY)
+        && line.ends_with("\"}");
+    if checked {
+        let plain = format!("{}}}", &line[..n - tail]);
+        let stored = &line[n - 18..n - 2];
+        let actual = format!("{:016x}", fnv1a(FNV_OFFSET, plain.as_bytes()));
+        if stored != actual {
+            return Err(format!(
+                "the line was changed after it was written (checksum {stored}, content {actual})"
+            ));
+        }
+        serde_json::from_str(&plain).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_str(line).map_err(|e| e.to_string())
+    }
 }
 
 fn write_durably(file: &mut File, path: &Path, bytes: &[u8]) -> Result<()> {
@@ -1006,6 +1042,40 @@ mod tests {
             .unwrap();
         f.write_all(&whole.as_bytes()[..whole.len() / 2]).unwrap();
         drop(f);
+        let (_, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        assert_eq!(rec.queries, vec![query(0), query(1), query(2)]);
+    }
+
+    /// Each record line carries a checksum: a line edited in the middle of a log is refused,
+    /// naming it; lines without one (written before checksums) are read as they are.
+    #[test]
+    fn an_edited_line_is_refused_by_its_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let (mut run, _) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
+        for i in 0..3 {
+            run.append_query(&query(i)).unwrap();
+        }
+        drop(run);
+        let log = path.join(QUERIES);
+        let text = fs::read_to_string(&log).unwrap();
+        assert!(text.lines().all(|l| l.contains("\"check\":\"")), "{text}");
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines[1] = lines[1].replacen("\"round\":0", "\"round\":1", 1);
+        assert_ne!(lines[1], text.lines().nth(1).unwrap());
+        fs::write(&log, lines.join("\n") + "\n").unwrap();
+        match RunDir::open(&path, "a = 1\n", 7, 3) {
+            Err(RecordError::Corrupt { line, reason, .. }) => {
+                assert_eq!(line, 2);
+                assert!(reason.contains("changed after it was written"), "{reason}");
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+        // the same records without checksums, as older runs wrote them, are accepted
+        let plain: String = (0..3)
+            .map(|i| serde_json::to_string(&query(i)).unwrap() + "\n")
+            .collect();
+        fs::write(&log, plain).unwrap();
         let (_, rec) = RunDir::open(&path, "a = 1\n", 7, 3).unwrap();
         assert_eq!(rec.queries, vec![query(0), query(1), query(2)]);
     }
