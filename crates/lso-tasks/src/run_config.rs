@@ -130,6 +130,25 @@ impl RunConfig {
                 )
                 .into());
             }
+            for (key, value, most) in [
+                ("restarts", g.restarts, 100),
+                ("n_random_starts", g.n_random_starts, 10_000),
+                ("n_data_starts", g.n_data_starts, 10_000),
+                ("batch", g.batch, 10_000),
+                ("inducing", g.inducing, 100_000),
+                ("sparse_max_iters", g.sparse_max_iters, 1_000_000),
+                ("sparse_refit_iters", g.sparse_refit_iters, 1_000_000),
+                ("stop_after_converged", g.stop_after_converged, 10_000),
+            ] {
+                if value > most {
+                    return Err(lso_core::ConfigError::new(
+                        format!("strategy.{key}"),
+                        value,
+                        format!("must be at most {most}"),
+                    )
+                    .into());
+                }
+            }
             if g.n_random_starts == 0 && g.n_data_starts == 0 {
                 return Err(lso_core::ConfigError::new(
                     "strategy.n_random_starts",
@@ -381,6 +400,102 @@ mod tests {
                 .to_string();
             assert!(err.contains(&format!("`{key}`")), "{text}: {err}");
             assert!(start.elapsed().as_secs() < 10, "{text}: slow");
+        }
+    }
+
+    /// Every numeric key of the loop, the synthetic and expression tasks and the GP-EI
+    /// strategy, set to extreme values and wrong types: parsing and the check end in a clean
+    /// error or a valid config, never a panic, and quickly.
+    #[test]
+    fn extreme_values_of_every_key_give_a_clean_answer() {
+        let keys: [(&str, &str); 31] = [
+            ("loop", "seed"),
+            ("loop", "budget"),
+            ("loop", "retrain_every"),
+            ("loop", "initial_retrain_epochs"),
+            ("loop", "retrain_epochs"),
+            ("loop", "samples_per_model"),
+            ("loop", "invalid_score"),
+            ("loop.surrogate_data", "n_best"),
+            ("loop.surrogate_data", "n_random"),
+            ("loop.weighting", "k"),
+            ("task", "latent_dim"),
+            ("task", "data_dim"),
+            ("task", "n_data"),
+            ("task", "task_seed"),
+            ("task", "bound"),
+            ("task", "eval_delay_ms"),
+            ("task", "data_noise"),
+            ("expr", "n_data"),
+            ("expr", "ignore_percentile"),
+            ("expr", "retrain_batch_size"),
+            ("expr", "retrain_lr"),
+            ("expr", "retrain_validation_split"),
+            ("expr", "retrain_adam_epsilon"),
+            ("strategy", "restarts"),
+            ("strategy", "incumbent_quantile"),
+            ("strategy", "n_random_starts"),
+            ("strategy", "n_data_starts"),
+            ("strategy", "batch"),
+            ("strategy", "inducing"),
+            ("strategy", "sparse_max_iters"),
+            ("strategy", "sparse_refit_iters"),
+        ];
+        let values = [
+            "0",
+            "-1",
+            "1",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "4294967296",
+            "1e300",
+            "-1e300",
+            "1e-300",
+            "nan",
+            "inf",
+            "-inf",
+            "0.5",
+            "\"x\"",
+            "true",
+            "[1]",
+        ];
+        for (table, key) in keys {
+            for value in values {
+                let (task, table) = if table == "expr" {
+                    ("kind = \"expr\"\n", "task")
+                } else {
+                    ("kind = \"synthetic\"\nn_data = 20\n", table)
+                };
+                let mut text = format!("[task]\n{task}[strategy]\nkind = \"gp-ei\"\n");
+                if table == "task" && task.contains("synthetic") && key == "n_data" {
+                    text = text.replace("n_data = 20\n", "");
+                }
+                if table == "task" || table == "strategy" {
+                    text = text.replace(
+                        &format!("[{table}]\n"),
+                        &format!("[{table}]\n{key} = {value}\n"),
+                    );
+                } else if table == "loop.weighting" {
+                    text.push_str(&format!("[{table}]\nscheme = \"rank\"\n{key} = {value}\n"));
+                } else {
+                    text.push_str(&format!("[{table}]\n{key} = {value}\n"));
+                }
+                let start = std::time::Instant::now();
+                let outcome = std::panic::catch_unwind(|| {
+                    RunConfig::from_toml(&text)
+                        .and_then(RunConfig::check)
+                        .map(|_| ())
+                });
+                match outcome {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        let e = e.to_string();
+                        assert!(e.contains(key) || e.contains("invalid"), "{text}: {e}");
+                    }
+                    Err(_) => panic!("panicked on\n{text}"),
+                }
+                assert!(start.elapsed().as_secs() < 5, "slow on\n{text}");
+            }
         }
     }
 

@@ -181,10 +181,11 @@ impl SyntheticConfig {
                     key("bound"),
                     self.bound,
                     format!(
-                        "only {} of the {} initial points fell inside the box in {draws} draws; \
-                         use a larger bound",
+                        "only {} of the {} initial points fell inside the box in {draws} draws \
+                         (data_noise {}); use a larger bound or less noise",
                         items.len(),
-                        self.n_data
+                        self.n_data,
+                        self.data_noise
                     ),
                 ));
             }
