@@ -30,6 +30,7 @@ fn main() {
                     lr: 1e-3,
                 },
                 &mut rng,
+                &mut |_, _| {},
             )
             .unwrap();
         let z = vae.encode(&x).unwrap();

@@ -211,7 +211,8 @@ impl GrammarModel {
     /// epoch the copies are shuffled and cut into batches, each step minimising the mean of
     /// `weight · loss`. A fraction of an epoch runs that fraction of the batches (at least
     /// one). One Adam state for the whole call (a fresh one per call, as a new `fit`); the
-    /// learning rate drops on plateaus per `settings`. Returns one report per (partial) epoch.
+    /// learning rate drops on plateaus per `settings`. `progress` sees (steps done, steps in
+    /// all) after every step. Returns one report per (partial) epoch.
     ///
     /// # Errors
     /// [`ModelError::Input`] for data, weights or epochs that do not fit.
@@ -222,6 +223,7 @@ impl GrammarModel {
         epochs: f64,
         settings: &GrammarTrainSettings,
         rng: &mut R,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<EpochReport>, ModelError> {
         let w = self.width();
         check_values(data.one_hot, w, "one-hot sequences")?;
@@ -268,16 +270,26 @@ impl GrammarModel {
         );
         let mut reports = Vec::new();
         let mut left = epochs;
-        while left > 0.0 {
-            let steps = if left >= 1.0 {
+        let steps_of = |left: f64| {
+            if left >= 1.0 {
                 batches
             } else {
                 ((left * batches as f64).ceil() as usize).clamp(1, batches)
-            };
+            }
+        };
+        let total: usize = (0..epochs.ceil() as usize)
+            .map(|e| steps_of(epochs - e as f64))
+            .sum();
+        let mut done = 0;
+        while left > 0.0 {
+            let steps = steps_of(left);
             left -= 1.0;
             let mut order: Vec<usize> = (0..copies.len()).collect();
             order.shuffle(rng);
-            let report = trainer.epoch(data, &copies, &order, steps, bs, rng)?;
+            let report = trainer.epoch(data, &copies, &order, steps, bs, rng, &mut |k| {
+                progress(done + k, total);
+            })?;
+            done += steps;
             trainer.plateau(report.loss, settings);
             reports.push(report);
         }
@@ -403,7 +415,8 @@ impl EpochTrainer {
         }
     }
 
-    /// `steps` batches of `bs` copies, taken in `order`.
+    /// `steps` batches of `bs` copies, taken in `order`; `on_step` sees the steps done.
+    #[allow(clippy::too_many_arguments)]
     pub fn epoch<R: Rng + ?Sized>(
         &mut self,
         data: SequenceBatch<'_>,
@@ -412,6 +425,7 @@ impl EpochTrainer {
         steps: usize,
         bs: usize,
         rng: &mut R,
+        on_step: &mut dyn FnMut(usize),
     ) -> Result<EpochReport, ModelError> {
         let (len, p, d) = (
             self.config.max_len,
@@ -421,6 +435,7 @@ impl EpochTrainer {
         let w = len * p;
         let device = self.device.clone();
         let mut sums = [0.0f64; 3];
+        let mut taken = 0;
         for batch in order.chunks(bs).take(steps) {
             let b = batch.len();
             let gather = |src: &[f32]| -> Vec<f32> {
@@ -447,6 +462,8 @@ impl EpochTrainer {
             sums[0] += loss;
             sums[1] += f64::from(terms.reconstruction);
             sums[2] += f64::from(terms.kl);
+            taken += 1;
+            on_step(taken);
         }
         let steps = order.chunks(bs).take(steps).count().max(1);
         let report = EpochReport {

@@ -259,6 +259,7 @@ impl GrammarPretrainer {
                 usize::MAX,
                 bs,
                 &mut rng,
+                &mut |_| {},
             )?;
             let mut report = report;
             let improved = if self.held_out.is_empty() {

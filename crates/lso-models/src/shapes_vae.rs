@@ -145,7 +145,8 @@ impl ShapesVae {
     /// Retrain on images (`n x 4096` pixels) weighted by `weights` for `epochs` epochs:
     /// `ceil(epochs * n / batch)` steps (at least one), each on a batch drawn with replacement
     /// with probability proportional to the weights (the weighting crate's sampler), with the
-    /// model's KL weight and a fresh Adam. Returns the mean loss over the steps.
+    /// model's KL weight and a fresh Adam. `progress` sees (steps done, steps in all) after
+    /// every step. Returns the mean loss over the steps.
     ///
     /// # Errors
     /// [`ModelError::Input`] for pixels or weights that do not fit, or `epochs` not positive.
@@ -156,6 +157,7 @@ impl ShapesVae {
         epochs: f64,
         settings: &RetrainSettings,
         rng: &mut R,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<f64, ModelError> {
         check_values(pixels, PIXELS, "pixels")?;
         let n = pixels.len() / PIXELS;
@@ -177,7 +179,7 @@ impl ShapesVae {
         let device = self.device.clone().autodiff();
         let mut trainer = StepTrainer::new(self.model.clone().fork(&device).train(), &device);
         let mut total = 0.0;
-        for _ in 0..steps {
+        for step in 0..steps {
             let picks = sampler.sample_n(bs, rng);
             let batch: Vec<f32> = picks
                 .iter()
@@ -185,6 +187,7 @@ impl ShapesVae {
                 .collect();
             let (loss, _, _) = trainer.step(&batch, self.beta, settings.lr, rng);
             total += loss;
+            progress(step + 1, steps);
         }
         self.model = trainer.model.valid();
         Ok(total / steps as f64)

@@ -96,8 +96,13 @@ fn weighted_retraining_fits_the_weighted_image_and_is_deterministic() {
             batch_size: 8,
             lr: 3e-3,
         };
-        vae.retrain(&x, &weights, 80.0, &settings, &mut rng)
-            .unwrap();
+        let mut steps = (0, 0);
+        vae.retrain(&x, &weights, 80.0, &settings, &mut rng, &mut |d, t| {
+            steps = (d, t)
+        })
+        .unwrap();
+        // 80 epochs of 8 images in batches of 8: 80 steps, the last reported
+        assert_eq!(steps, (80, 80));
         vae
     };
     let a = run(5);
@@ -123,6 +128,7 @@ fn weighted_retraining_fits_the_weighted_image_and_is_deterministic() {
             1.0,
             &RetrainSettings::default(),
             &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+            &mut |_, _| {},
         )
         .unwrap_err()
         .to_string();

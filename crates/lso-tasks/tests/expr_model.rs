@@ -104,6 +104,7 @@ fn training_lowers_the_loss_and_the_model_round_trips() {
             25.0,
             &settings,
             &mut rng,
+            &mut |_, _| {},
         )
         .unwrap();
     assert_eq!(reports.len(), 25);
@@ -111,6 +112,7 @@ fn training_lowers_the_loss_and_the_model_round_trips() {
     assert!(last < 0.7 * first, "reconstruction {first} -> {last}");
     // a fractional epoch runs that fraction of the batches: normalised to mean 1, the 63
     // weighted points weigh 64/63 each and become 126 copies (1 + 1/63): 8 batches of 16
+    let mut steps = Vec::new();
     let part = vae
         .train(
             SequenceBatch {
@@ -121,9 +123,11 @@ fn training_lowers_the_loss_and_the_model_round_trips() {
             0.5,
             &settings,
             &mut rng,
+            &mut |d, t| steps.push((d, t)),
         )
         .unwrap();
     assert_eq!((part.len(), part[0].steps), (1, 4));
+    assert_eq!(steps, vec![(1, 4), (2, 4), (3, 4), (4, 4)]);
     // save and load: same encodings
     let dir = tempfile::tempdir().unwrap();
     vae.save(dir.path()).unwrap();
@@ -158,6 +162,7 @@ fn training_lowers_the_loss_and_the_model_round_trips() {
             1.0,
             &settings,
             &mut rng,
+            &mut |_, _| {},
         )
         .is_err()
     );
@@ -204,7 +209,7 @@ fn the_validation_split_holds_out_the_last_rows() {
             one_hot: &x,
             masks: &masks,
         };
-        let reports = vae.train(batch, &[1.0; 20], 1.0, &settings, &mut rng);
+        let reports = vae.train(batch, &[1.0; 20], 1.0, &settings, &mut rng, &mut |_, _| {});
         (reports.map(|r| r[0].steps), vae.encode(&probe).unwrap())
     };
     let (steps, held_out) = trained(&items, 0.1);

@@ -149,7 +149,7 @@ impl GenerativeModel for ExprModel {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
-        _progress: &mut dyn FnMut(usize, usize),
+        progress: &mut dyn FnMut(usize, usize),
         _partial: &Path,
     ) -> Result<(), BoxError> {
         let (one_hot, masks) = one_hot(&self.grammar, items)?;
@@ -162,6 +162,7 @@ impl GenerativeModel for ExprModel {
             epochs,
             &self.train,
             rng,
+            progress,
         )?;
         Ok(())
     }

@@ -69,12 +69,12 @@ impl GenerativeModel for ShapesModel {
         weights: &[f64],
         epochs: f64,
         rng: &mut StreamRng,
-        _progress: &mut dyn FnMut(usize, usize),
+        progress: &mut dyn FnMut(usize, usize),
         _partial: &Path,
     ) -> Result<(), BoxError> {
         let pixels: Vec<f32> = items.iter().flat_map(BinaryImage::to_pixels).collect();
         self.vae
-            .retrain(&pixels, weights, epochs, &self.retrain, rng)?;
+            .retrain(&pixels, weights, epochs, &self.retrain, rng, progress)?;
         Ok(())
     }
 
