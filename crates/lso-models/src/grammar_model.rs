@@ -241,24 +241,8 @@ impl GrammarModel {
                 "epochs must be positive, got {epochs}"
             )));
         }
-        if !(0.0..1.0).contains(&settings.validation_split) {
-            return Err(ModelError::Input(format!(
-                "validation split must be in [0, 1), got {}",
-                settings.validation_split
-            )));
-        }
         let mut copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
-        // Keras: `split_at = int(len * (1 - validation_split))`, the rows after it held out
-        let keep = ((copies.len() as f64) * (1.0 - settings.validation_split)) as usize;
-        if keep == 0 {
-            return Err(ModelError::Input(format!(
-                "no row left to train on: {} copies with validation split {}",
-                copies.len(),
-                settings.validation_split
-            )));
-        }
-        copies.indices.truncate(keep);
-        copies.weights.truncate(keep);
+        hold_out(&mut copies, settings.validation_split)?;
         let bs = settings.batch_size.max(1);
         let batches = copies.len().div_ceil(bs);
         let device = self.device.clone().autodiff();
@@ -373,6 +357,27 @@ impl GrammarModel {
             device: device.clone(),
         })
     }
+}
+
+/// Keras' `fit(validation_split)`: the rows after `int(len * (1 - split))` are taken off the
+/// end of `copies` (before any shuffling) and returned as the held-out rows.
+pub(crate) fn hold_out(copies: &mut Replicated, split: f64) -> Result<Replicated, ModelError> {
+    if !(0.0..1.0).contains(&split) {
+        return Err(ModelError::Input(format!(
+            "validation split must be in [0, 1), got {split}"
+        )));
+    }
+    let keep = ((copies.len() as f64) * (1.0 - split)) as usize;
+    if keep == 0 {
+        return Err(ModelError::Input(format!(
+            "no row left to train on: {} copies with validation split {split}",
+            copies.len()
+        )));
+    }
+    Ok(Replicated {
+        indices: copies.indices.split_off(keep),
+        weights: copies.weights.split_off(keep),
+    })
 }
 
 /// Adam over epochs of weighted batches, with the learning rate dropping on plateaus: the

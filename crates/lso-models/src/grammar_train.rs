@@ -13,7 +13,7 @@ use lso_weighting::{Replicated, replicate};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use crate::grammar_model::{EpochTrainer, Plateau};
+use crate::grammar_model::{EpochTrainer, Plateau, hold_out};
 use crate::{
     EpochReport, GRAMMAR_FORMAT_VERSION, GrammarModel, GrammarTrainSettings, GrammarVaeConfig,
     ModelError, SequenceBatch,
@@ -142,26 +142,8 @@ impl GrammarPretrainer {
                 settings.batch_size
             )));
         }
-        if !(0.0..1.0).contains(&settings.validation_split) {
-            return Err(ModelError::Input(format!(
-                "validation split must be in [0, 1), got {}",
-                settings.validation_split
-            )));
-        }
         let mut copies = replicate(weights).map_err(|e| ModelError::Input(e.to_string()))?;
-        // Keras: `split_at = int(len * (1 - validation_split))`, the rows after it held out
-        let keep = ((copies.len() as f64) * (1.0 - settings.validation_split)) as usize;
-        if keep == 0 {
-            return Err(ModelError::Input(format!(
-                "no row left to train on: {} copies with validation split {}",
-                copies.len(),
-                settings.validation_split
-            )));
-        }
-        let held_out = Replicated {
-            indices: copies.indices.split_off(keep),
-            weights: copies.weights.split_off(keep),
-        };
+        let held_out = hold_out(&mut copies, settings.validation_split)?;
         let weight_sum: f64 = weights.iter().sum();
         let run = TrainDir::open(
             dir,
